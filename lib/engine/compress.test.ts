@@ -1,0 +1,142 @@
+import { createCipheriv, createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { CODECS, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, type Codec } from './compress';
+import { IntegrityError, UnsupportedFormatError } from './errors';
+
+function pseudoRandom(length: number, seed: string): Buffer {
+  const key = createHash('sha256').update(seed).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
+}
+
+function text(length: number): Buffer {
+  const words = ['backup', 'restore', 'chunk', 'the', 'of', 'snapshot', 'repository', 'a', 'file', 'tree', 'pack'];
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < length; i++) {
+    const word = `${words[(i * 7 + (i >> 3)) % words.length]}${i % 13 === 0 ? `${i}\n` : ' '}`;
+    parts.push(word);
+    size += word.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, length);
+}
+
+describe('compress', () => {
+  const sizes = [0, 1, 2, 63, 64, 4097, 65_537, 1_000_003, 8 << 20];
+
+  for (const codec of CODECS) {
+    it(`round-trips ${codec} at sizes 0, 1, odd sizes and 8 MiB`, async () => {
+      for (const size of sizes) {
+        for (const data of [text(size), pseudoRandom(size, `rt-${size}`)]) {
+          const packed = await compress(codec, data);
+          const unpacked = await decompress(codec, packed, size);
+          expect(unpacked.length).toBe(size);
+          expect(unpacked.equals(data)).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('compresses text with every real codec', async () => {
+    const data = text(1 << 20);
+    for (const codec of ['deflate', 'brotli'] as const) {
+      expect((await compress(codec, data)).length).toBeLessThan(data.length / 2);
+    }
+  });
+
+  it('refuses a decompression bomb without allocating past the recorded length', async () => {
+    // 256 MiB of zeros, compressed by streaming so the test itself stays small.
+    const zero = Buffer.alloc(1 << 20);
+    for (const [codec, stream] of [
+      ['deflate', zlib.createDeflateRaw({ level: 1 })],
+      ['brotli', zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } })],
+    ] as const) {
+      const parts: Buffer[] = [];
+      stream.on('data', (part: Buffer) => parts.push(part));
+      const done = new Promise((resolve) => stream.on('end', resolve));
+      for (let i = 0; i < 256; i++) {
+        if (!stream.write(zero)) await new Promise((resolve) => stream.once('drain', resolve));
+      }
+      stream.end();
+      await done;
+      const bomb = Buffer.concat(parts);
+      expect(bomb.length).toBeLessThan(1 << 20);
+      const before = process.memoryUsage().rss;
+      const error = await decompress(codec, bomb, 1 << 20, 'blob 1234').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as IntegrityError).message).toContain('blob 1234');
+      expect((error as IntegrityError).object).toBe('blob 1234');
+      // Decoding the whole bomb would need 256 MiB; the cap keeps growth far below that.
+      expect(process.memoryUsage().rss - before).toBeLessThan(128 << 20);
+    }
+  });
+
+  it('refuses output shorter or longer than the recorded length', async () => {
+    const data = text(10_000);
+    for (const codec of CODECS) {
+      const packed = await compress(codec, data);
+      await expect(decompress(codec, packed, 9_999)).rejects.toBeInstanceOf(IntegrityError);
+      await expect(decompress(codec, packed, 10_001)).rejects.toBeInstanceOf(IntegrityError);
+      await expect(decompress(codec, packed, -1)).rejects.toBeInstanceOf(IntegrityError);
+    }
+    const one = await compress('deflate', Buffer.from('x'));
+    await expect(decompress('deflate', one, 0)).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('refuses damaged compressed data', async () => {
+    for (const codec of ['deflate', 'brotli'] as const) {
+      const packed = await compress(codec, text(100_000));
+      const damaged = Buffer.from(packed);
+      damaged.fill(0xff, 10, 40);
+      await expect(decompress(codec, damaged, 100_000)).rejects.toBeInstanceOf(IntegrityError);
+      await expect(decompress(codec, packed.subarray(0, packed.length >> 1), 100_000)).rejects.toBeInstanceOf(IntegrityError);
+    }
+  });
+
+  it('refuses unknown codecs as a newer format', async () => {
+    await expect(compress('zstd9' as Codec, Buffer.from('x'))).rejects.toBeInstanceOf(UnsupportedFormatError);
+    await expect(decompress('lzma' as Codec, Buffer.from('x'), 1)).rejects.toBeInstanceOf(UnsupportedFormatError);
+    expect(() => chooseCodec('lzma' as Codec, text(1000))).toThrow(UnsupportedFormatError);
+    expect(isCodec('brotli')).toBe(true);
+    expect(isCodec('auto')).toBe(false);
+  });
+
+  it('detects incompressible data cheaply and keeps compressible data', async () => {
+    expect(worthCompressing(pseudoRandom(1 << 20, 'r'))).toBe(false);
+    expect(worthCompressing(pseudoRandom(3000, 'r'))).toBe(false);
+    expect(worthCompressing(await promisify(zlib.gzip)(text(1 << 20)))).toBe(false);
+    expect(worthCompressing(text(1 << 20))).toBe(true);
+    expect(worthCompressing(text(500))).toBe(true);
+    expect(worthCompressing(Buffer.alloc(1 << 20))).toBe(true);
+    expect(worthCompressing(Buffer.from(pseudoRandom(1 << 20, 'b64').toString('base64')))).toBe(true);
+  });
+
+  it('chooses codecs by mode', () => {
+    const compressible = text(100_000);
+    const random = pseudoRandom(100_000, 'c');
+    expect(chooseCodec('auto', compressible)).toBe('brotli');
+    expect(chooseCodec('auto', random)).toBe('none');
+    expect(chooseCodec('off', compressible)).toBe('none');
+    expect(chooseCodec('deflate', compressible)).toBe('deflate');
+    expect(chooseCodec('deflate', random)).toBe('none');
+  });
+
+  it('stores raw when compression saves less than 3 %', async () => {
+    const compressible = text(200_000);
+    const stored = await toStoredForm('auto', compressible);
+    expect(stored.codec).toBe('brotli');
+    expect(await decompress(stored.codec, stored.data, compressible.length)).toEqual(compressible);
+    // The first sample is zeros, so the sampler says compressible, but the whole saves under 1 %.
+    const mostlyRandom = Buffer.concat([Buffer.alloc(4096), pseudoRandom(1 << 20, 'm')]);
+    expect(worthCompressing(mostlyRandom)).toBe(true);
+    const forced = await toStoredForm('auto', mostlyRandom);
+    expect(forced.codec).toBe('none');
+    expect(forced.data).toBe(mostlyRandom);
+    const random = pseudoRandom(50_000, 's');
+    const raw = await toStoredForm('auto', random);
+    expect(raw.codec).toBe('none');
+    expect(raw.data).toBe(random);
+  });
+});
