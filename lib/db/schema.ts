@@ -185,6 +185,40 @@ export const appSettings = pgTable('app_settings', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
+/**
+ * The right to set a new password, granted when a reset code is verified: usable once, for 15 minutes.
+ * Only a hash of the token is stored; the token itself lives in an HttpOnly cookie of the verifying browser.
+ */
+export const passwordResetGrants = pgTable(
+  'password_reset_grants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('password_reset_grants_token').on(t.tokenHash), index('password_reset_grants_user').on(t.userId)],
+);
+
+/** Invitation links made by the administrator: single use, until they expire. Only a hash of the token is stored. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invitations_token').on(t.tokenHash)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
 export type Job = typeof jobs.$inferSelect;
