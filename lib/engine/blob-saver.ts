@@ -1,0 +1,169 @@
+/**
+ * The write side of a backup: deduplicates blobs by id, compresses new ones on the thread pool with a
+ * bounded number in flight, seals them into data or tree packs, writes each finished pack atomically
+ * and, after the packs it names, an index. Memory is bounded by `inFlight` chunks plus two open packs
+ * plus `maxPendingWrites` packs being written.
+ */
+import { toStoredForm, type CompressionMode } from './compress';
+import { blobId, sealBlob, BLOB_DATA, type BlobType } from './crypto';
+import { PENDING_PACK } from './blob-index';
+import { encodeIndex, type IndexedPack } from './index-file';
+import { PackWriter, packPath, type FinishedPack } from './pack';
+import type { RepositoryCore } from './repository';
+import { sha256Hex } from './crypto';
+
+/** Writes an index after this many new packs even before the backup ends, so long runs keep progress. */
+const INDEX_EVERY_PACKS = 64;
+
+export class BlobSaver {
+  private inFlight = new Set<Promise<void>>();
+  private writers = new Map<BlobType, { w: PackWriter; n: number }>();
+  private writes = new Set<Promise<void>>();
+  private written: IndexedPack[] = [];
+  private failure: unknown = null;
+  /** Stored bytes of new blobs (after compression and encryption). */
+  bytesAdded = 0;
+  blobsAdded = 0;
+  readonly maxInFlight: number;
+
+  constructor(
+    private readonly repo: RepositoryCore,
+    private readonly mode: CompressionMode,
+    opts: { maxInFlight?: number } = {},
+  ) {
+    this.maxInFlight = opts.maxInFlight ?? 6;
+  }
+
+  /** True when the caller should `await room()` before adding more. */
+  get busy(): boolean {
+    return this.inFlight.size >= this.maxInFlight || this.writes.size >= 2;
+  }
+
+  /** Waits until a slot frees up; rethrows the first background failure. */
+  async room(): Promise<void> {
+    while (this.busy) {
+      await Promise.race([...this.inFlight, ...this.writes]);
+      this.rethrow();
+    }
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Adds a blob. `data` is only read until this call returns or, for a new blob, until `copy` has been
+   * made: the saver copies new blob bytes, so callers may reuse their buffer at once. Returns the id
+   * and whether the blob was new.
+   */
+  add(type: BlobType, data: Uint8Array, id = blobId(this.repo.crypto, data)): { id: Buffer; added: boolean } {
+    this.rethrow();
+    if (this.repo.index.has(id)) return { id, added: false };
+    const entry = this.repo.index.add(id, { pack: PENDING_PACK, offset: 0, length: 0, rawLength: data.length, type, codec: 0 });
+    const copy = Buffer.allocUnsafeSlow(data.length);
+    copy.set(data);
+    const task = this.store(type, id, copy, entry).then(
+      () => {
+        this.inFlight.delete(task);
+      },
+      (e: unknown) => {
+        this.inFlight.delete(task);
+        this.failure ??= e;
+      },
+    );
+    this.inFlight.add(task);
+    return { id, added: true };
+  }
+
+  private async store(type: BlobType, id: Buffer, plain: Buffer, entry: number): Promise<void> {
+    const stored = await toStoredForm(this.mode, plain);
+    if (this.failure) return;
+    let slot = this.writers.get(type);
+    if (!slot) {
+      const w = new PackWriter(this.repo.crypto, type);
+      const n = this.repo.reservePack({ id: '', salt: w.salt, packType: type, length: 0, key: w.key });
+      slot = { w, n };
+      this.writers.set(type, slot);
+    }
+    const ref = { type, id, rawLength: plain.length, codec: stored.codec };
+    const parts = sealBlob(this.repo.crypto, slot.w.key, ref, stored.data);
+    const b = slot.w.add(ref, parts);
+    this.repo.index.set(entry, {
+      pack: slot.n,
+      offset: b.offset,
+      length: b.length,
+      rawLength: b.rawLength,
+      type,
+      codec: this.repo.codecNumber(b.codec),
+    });
+    this.bytesAdded += b.length;
+    this.blobsAdded++;
+    if (slot.w.length >= this.repo.config.packSize) this.closePack(type);
+  }
+
+  private closePack(type: BlobType): void {
+    const slot = this.writers.get(type);
+    if (!slot) return;
+    this.writers.delete(type);
+    const p = slot.w.finish();
+    this.repo.namePack(slot.n, p.id);
+    this.repo.packs[slot.n]!.length = p.length;
+    const write = this.writePack(p).then(
+      () => {
+        this.writes.delete(write);
+      },
+      (e: unknown) => {
+        this.writes.delete(write);
+        this.failure ??= e;
+      },
+    );
+    this.writes.add(write);
+  }
+
+  private async writePack(p: FinishedPack): Promise<void> {
+    await this.repo.storage.write(packPath(p.id), p.parts);
+    this.written.push({ id: p.id, salt: p.salt, packType: p.packType, length: p.length, blobs: p.blobs });
+    if (this.written.length >= INDEX_EVERY_PACKS) await this.writeIndex();
+  }
+
+  private async writeIndex(): Promise<void> {
+    const packs = this.written;
+    this.written = [];
+    if (packs.length === 0) return;
+    const sealed = encodeIndex(this.repo.crypto, packs);
+    const id = sha256Hex(sealed);
+    await this.repo.storage.write(`index/${id}`, sealed);
+    this.repo.indexFiles.add(id);
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Stores everything still in flight, closes the open packs, waits for their writes, then writes an
+   * index naming them. After it resolves every blob added is durable and indexed.
+   */
+  async flush(): Promise<void> {
+    await this.settle();
+    this.rethrow();
+    this.closePack(BLOB_DATA);
+    for (const t of [...this.writers.keys()]) this.closePack(t);
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    this.rethrow();
+    await this.writeIndex();
+  }
+
+  /**
+   * Stops after a cancel or failure: drops blobs not yet in a finished pack, waits for pack writes in
+   * progress and indexes the packs that made it, so the repository stays consistent and their data is
+   * reused by the next backup.
+   */
+  async abandon(): Promise<void> {
+    await this.settle();
+    this.writers.clear();
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    await this.writeIndex().catch(() => undefined);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Repository cryptography (docs/format.md, "Keys", "Stored blob", "Sealed metadata objects"): subkey
+ * derivation from the master key, blob ids, blob sealing under per-pack keys, and metadata sealing.
+ * Only node:crypto. Nothing here releases plaintext before its tag and hash are verified.
+ */
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { IntegrityError, UnsupportedFormatError } from './errors';
+
+/** Blob types as stored in headers and indexes. */
+export const BLOB_DATA = 1;
+export const BLOB_TREE = 2;
+export type BlobType = typeof BLOB_DATA | typeof BLOB_TREE;
+
+/** Secret keys of an encrypted repository, derived from the 64-byte master key. */
+export interface RepoKeys {
+  encKey: Buffer;
+  idKey: Buffer;
+  metaKey: Buffer;
+  chunkerSecret: Buffer;
+  configKey: Buffer;
+}
+
+/** What every crypto operation needs: the repository id and, for encrypted repositories, the keys. */
+export interface RepoCrypto {
+  repoId: Buffer;
+  keys: RepoKeys | null;
+}
+
+const hkdf = (ikm: Buffer, salt: Buffer, label: string): Buffer =>
+  Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(label, 'ascii'), 32));
+
+/** Derives the subkeys of docs/format.md "Keys" from the master key and repository id. */
+export function deriveKeys(master: Buffer, repoId: Buffer): RepoKeys {
+  if (master.length !== 64) throw new IntegrityError('The master key has the wrong length', 'master key');
+  return {
+    encKey: hkdf(master, repoId, 'coffer v1 data key'),
+    idKey: hkdf(master, repoId, 'coffer v1 blob id key'),
+    metaKey: hkdf(master, repoId, 'coffer v1 metadata key'),
+    chunkerSecret: hkdf(master, repoId, 'coffer v1 chunker secret'),
+    configKey: hkdf(master, repoId, 'coffer v1 config mac key'),
+  };
+}
+
+/** Computes a blob id: HMAC-SHA-256 under idKey (encrypted) or SHA-256 (plain). */
+export function blobId(c: RepoCrypto, data: Uint8Array): Buffer {
+  const h = c.keys ? crypto.createHmac('sha256', c.keys.idKey) : crypto.createHash('sha256');
+  return h.update(data).digest();
+}
+
+/** The per-pack key: HKDF of encKey (data packs) or metaKey (tree packs) with the pack salt. */
+export function packKey(c: RepoCrypto, packType: BlobType, salt: Buffer): Buffer | null {
+  if (!c.keys) return null;
+  return hkdf(packType === BLOB_DATA ? c.keys.encKey : c.keys.metaKey, salt, 'coffer v1 pack key');
+}
+
+function strBytes(s: string): Buffer {
+  const b = Buffer.from(s, 'utf8');
+  const len = Buffer.allocUnsafe(2);
+  len.writeUInt16LE(b.length);
+  return Buffer.concat([len, b]);
+}
+
+const BLOB_LABEL = Buffer.from('coffer-blob v1\0', 'ascii');
+
+function blobAd(repoId: Buffer, type: BlobType, id: Buffer, rawLength: number, codec: string): Buffer {
+  const fixed = Buffer.allocUnsafe(1 + 32 + 4);
+  fixed.writeUInt8(type, 0);
+  id.copy(fixed, 1);
+  fixed.writeUInt32LE(rawLength, 33);
+  return Buffer.concat([BLOB_LABEL, repoId, fixed, strBytes(codec)]);
+}
+
+/** Description of one stored blob, as found in pack headers and indexes. */
+export interface BlobRef {
+  type: BlobType;
+  id: Buffer;
+  rawLength: number;
+  codec: string;
+}
+
+/** Encrypts a (possibly compressed) blob payload; returns the stored bytes. Plain repos store it as is. */
+export function sealBlob(c: RepoCrypto, key: Buffer | null, ref: BlobRef, payload: Buffer): Buffer[] {
+  if (!key) return [payload];
+  const nonce = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
+  const body = cipher.update(payload);
+  const tail = cipher.final();
+  return tail.length ? [nonce, body, tail, cipher.getAuthTag()] : [nonce, body, cipher.getAuthTag()];
+}
+
+/** Decrypts stored blob bytes (verifying the tag); returns the compressed payload. */
+export function openBlobPayload(c: RepoCrypto, key: Buffer | null, ref: BlobRef, stored: Buffer, object: string): Buffer {
+  if (!key) return stored;
+  if (stored.length < 28) throw new IntegrityError(`${object} is truncated`, object);
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, stored.subarray(0, 12));
+    decipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
+    decipher.setAuthTag(stored.subarray(stored.length - 16));
+    const out = decipher.update(stored.subarray(12, stored.length - 16));
+    const fin = decipher.final();
+    return fin.length ? Buffer.concat([out, fin]) : out;
+  } catch (cause) {
+    throw new IntegrityError(`${object} failed authentication (damaged or tampered)`, object, { cause });
+  }
+}
+
+/** Checks that plaintext hashes to the expected blob id. */
+export function verifyBlobId(c: RepoCrypto, plain: Uint8Array, id: Buffer, object: string): void {
+  if (!crypto.timingSafeEqual(blobId(c, plain), id)) {
+    throw new IntegrityError(`${object} does not match its id (damaged or substituted)`, object);
+  }
+}
+
+const META_LABEL = Buffer.from('coffer-meta v1\0', 'ascii');
+/** Sealed metadata types. */
+export type MetaType = 'index' | 'snapshot' | 'pack-header';
+
+function metaAd(repoId: Buffer, type: MetaType): Buffer {
+  return Buffer.concat([META_LABEL, strBytes(type), repoId]);
+}
+
+/** Seals a metadata object (docs/format.md "Sealed metadata objects"). */
+export function sealMeta(c: RepoCrypto, type: MetaType, plain: Buffer): Buffer {
+  const ad = metaAd(c.repoId, type);
+  if (!c.keys) {
+    const sum = crypto.createHash('sha256').update(ad).update(plain).digest();
+    return Buffer.concat([Buffer.from('CMO0'), plain, sum]);
+  }
+  const nonce = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', c.keys.metaKey, nonce);
+  cipher.setAAD(ad);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([Buffer.from('CMO1'), nonce, body, cipher.getAuthTag()]);
+}
+
+/** Opens a sealed metadata object; any mismatch is an IntegrityError naming `object`. */
+export function openMeta(c: RepoCrypto, type: MetaType, sealed: Buffer, object: string): Buffer {
+  const ad = metaAd(c.repoId, type);
+  const magic = sealed.subarray(0, 4).toString('latin1');
+  if (!c.keys) {
+    if (magic !== 'CMO0' || sealed.length < 36) throw new IntegrityError(`${object} is not a plain metadata object`, object);
+    const plain = sealed.subarray(4, sealed.length - 32);
+    const sum = crypto.createHash('sha256').update(ad).update(plain).digest();
+    if (!sum.equals(sealed.subarray(sealed.length - 32))) throw new IntegrityError(`${object} is damaged (checksum mismatch)`, object);
+    return plain;
+  }
+  if (magic !== 'CMO1' || sealed.length < 32) throw new IntegrityError(`${object} is not an encrypted metadata object`, object);
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', c.keys.metaKey, sealed.subarray(4, 16));
+    decipher.setAAD(ad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    return Buffer.concat([decipher.update(sealed.subarray(16, sealed.length - 16)), decipher.final()]);
+  } catch (cause) {
+    throw new IntegrityError(`${object} failed authentication (damaged, tampered or of another kind)`, object, { cause });
+  }
+}
+
+const META_MAX = 256 * 1024 * 1024;
+
+/** Prefixes metadata plaintext with its compression byte, deflating it when that helps. */
+export function packMetaPlain(plain: Buffer): Buffer {
+  if (plain.length > 512) {
+    const z = zlib.deflateRawSync(plain, { level: 6 });
+    if (z.length < plain.length) return Buffer.concat([Buffer.from([1]), z]);
+  }
+  return Buffer.concat([Buffer.from([0]), plain]);
+}
+
+/** Reverses packMetaPlain, with bounded output. */
+export function unpackMetaPlain(b: Buffer, object: string): Buffer {
+  const mode = b[0];
+  if (mode === 0) return b.subarray(1);
+  if (mode !== 1) throw new UnsupportedFormatError(`${object} uses an unknown metadata compression`);
+  try {
+    return zlib.inflateRawSync(b.subarray(1), { maxOutputLength: META_MAX });
+  } catch (cause) {
+    throw new IntegrityError(`${object} does not decompress`, object, { cause });
+  }
+}
+
+/** SHA-256 as hex, the name of packs, indexes and snapshots. */
+export const sha256Hex = (data: Buffer | Buffer[]): string => {
+  const h = crypto.createHash('sha256');
+  for (const b of Array.isArray(data) ? data : [data]) h.update(b);
+  return h.digest('hex');
+};

@@ -1,0 +1,289 @@
+/**
+ * An open repository: config, keys, the compact blob index, blob reads with full verification, trees
+ * and snapshots. Operations (backup, restore, check) are built on this class in their own files.
+ */
+import crypto from 'node:crypto';
+import { gearTable } from './chunker';
+import { BlobIndex, PENDING_PACK } from './blob-index';
+import { decompress, type Codec } from './compress';
+import { parseConfig, serializeConfig, configMac, verifyConfigMac, type RepoConfig } from './config';
+import { BLOB_TREE, deriveKeys, openBlobPayload, packKey, sha256Hex, verifyBlobId, type BlobType, type RepoCrypto } from './crypto';
+import { EngineError, IntegrityError, NotARepositoryError, NotFoundError, SnapshotNotFoundError, WrongPassphraseError } from './errors';
+import { parseIndex, type IndexedPack } from './index-file';
+import { createKeySlot, openKeySlot } from './key-slot';
+import { packPath } from './pack';
+import { encodeSnapshot, parseSnapshot, type Snapshot } from './snapshot';
+import type { Storage } from './storage/storage';
+import { parseTree, type TreeEntry } from './tree';
+import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker';
+
+/** A pack known from an index. */
+export interface PackInfo {
+  id: string;
+  salt: Buffer;
+  packType: BlobType;
+  length: number;
+  key?: Buffer | null;
+}
+
+/** Options for creating a repository. */
+export interface InitOptions {
+  /** Required for `aes-256-gcm`. */
+  passphrase?: string;
+  encryption: 'aes-256-gcm' | 'none';
+  /** Default compression of backups: `auto` (default), `off`, or a codec name. */
+  compression?: string;
+  chunker?: ChunkerParams;
+  /** Target pack size in bytes (default 16 MiB). */
+  packSize?: number;
+}
+
+/** A problem found while loading indexes; the repository still opens. */
+export interface LoadProblem {
+  object: string;
+  message: string;
+}
+
+/** The repository internals shared by all operations; callers use the `Repository` of index.ts. */
+export class RepositoryCore {
+  index = new BlobIndex();
+  packs: PackInfo[] = [];
+  private packNumbers = new Map<string, number>();
+  readonly codecs: string[] = [];
+  indexFiles = new Set<string>();
+  indexProblems: LoadProblem[] = [];
+  private indexLoaded: Promise<void> | null = null;
+  readonly gear: Uint32Array;
+  private treeCache = new Map<string, TreeEntry[]>();
+
+  constructor(
+    readonly storage: Storage,
+    readonly config: RepoConfig,
+    readonly crypto: RepoCrypto,
+  ) {
+    this.gear = gearTable(crypto.keys?.chunkerSecret);
+  }
+
+  /** Creates a repository in empty storage. Throws EngineError when a config already exists. */
+  static async init(storage: Storage, opts: InitOptions): Promise<RepositoryCore> {
+    if (await storage.stat('config')) throw new EngineError(`${storage.location} already holds a repository`);
+    const chunker = { algorithm: 'fastcdc-v1' as const, ...(opts.chunker ?? DEFAULT_CHUNKER_PARAMS) };
+    const repoId = crypto.randomBytes(32);
+    const config: RepoConfig = {
+      format: 'coffer-repository',
+      version: 1,
+      id: repoId.toString('hex'),
+      encryption: opts.encryption,
+      chunker,
+      compression: opts.compression ?? 'auto',
+      packSize: opts.packSize ?? 16 * 1024 * 1024,
+    };
+    // Validate through the parser so init cannot create a repository open would refuse.
+    parseConfig(serializeConfig(config), storage.location);
+    let c: RepoCrypto = { repoId, keys: null };
+    if (opts.encryption === 'aes-256-gcm') {
+      if (!opts.passphrase) throw new EngineError('An encrypted repository needs a passphrase');
+      const master = crypto.randomBytes(64);
+      c = { repoId, keys: deriveKeys(master, repoId) };
+      const slotId = crypto.randomBytes(16).toString('hex');
+      const slot = await createKeySlot(master, opts.passphrase, repoId, slotId);
+      await storage.write(`keys/${slotId}`, Buffer.from(JSON.stringify(slot, null, 2) + '\n'), { exclusive: true });
+      config.mac = configMac(config, c.keys!.configKey);
+    }
+    // The config goes last: a repository without it is not a repository, so a crash during init leaves nothing usable half-made.
+    await storage.write('config', serializeConfig(config), { exclusive: true });
+    return new RepositoryCore(storage, config, c);
+  }
+
+  /** Opens a repository; see index.ts `openRepository` for the errors. */
+  static async open(storage: Storage, opts: { passphrase?: string }): Promise<RepositoryCore> {
+    let raw: Buffer;
+    try {
+      raw = await storage.read('config');
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotARepositoryError(`${storage.location} is not a Coffer repository (no config)`);
+      throw e;
+    }
+    const config = parseConfig(raw, storage.location);
+    const repoId = Buffer.from(config.id, 'hex');
+    if (config.encryption === 'none') return new RepositoryCore(storage, config, { repoId, keys: null });
+    if (!opts.passphrase) throw new WrongPassphraseError('This repository is encrypted: a passphrase is needed');
+    const slots = (await storage.list('keys')).filter((e) => /^keys\/[0-9a-f]{32}$/.test(e.name));
+    if (slots.length === 0) throw new NotARepositoryError(`${storage.location} has no key slots`);
+    let lastError: unknown;
+    for (const s of slots) {
+      try {
+        const master = await openKeySlot(await storage.read(s.name), opts.passphrase, repoId, s.name.slice(5));
+        const keys = deriveKeys(master, repoId);
+        verifyConfigMac(config, keys.configKey);
+        return new RepositoryCore(storage, config, { repoId, keys });
+      } catch (e) {
+        lastError = e;
+        if (!(e instanceof WrongPassphraseError)) break;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Loads every index once (damaged ones are recorded in indexProblems and skipped). */
+  loadIndex(signal?: AbortSignal): Promise<void> {
+    this.indexLoaded ??= (async () => {
+      const entries = (await this.storage.list('index', signal)).filter((e) => /^index\/[0-9a-f]{64}$/.test(e.name));
+      for (const e of entries) await this.loadIndexFile(e.name, signal);
+    })();
+    return this.indexLoaded;
+  }
+
+  /** Forgets the in-memory index so the next loadIndex reads storage again (after an abandoned backup). */
+  invalidateIndex(): void {
+    this.index = new BlobIndex();
+    this.packs = [];
+    this.packNumbers.clear();
+    this.indexFiles = new Set();
+    this.indexProblems = [];
+    this.indexLoaded = null;
+  }
+
+  private async loadIndexFile(name: string, signal?: AbortSignal): Promise<void> {
+    try {
+      const raw = await this.storage.read(name, signal);
+      if (sha256Hex(raw) !== name.slice(6)) throw new IntegrityError(`${name} does not match its name (damaged)`, name);
+      this.addIndexedPacks(parseIndex(this.crypto, raw, name));
+      this.indexFiles.add(name.slice(6));
+    } catch (e) {
+      if (!(e instanceof EngineError)) throw e;
+      this.indexProblems.push({ object: name, message: (e as Error).message });
+    }
+  }
+
+  /** Adds packs (from an index file or a backup just written) to the in-memory index. */
+  addIndexedPacks(packs: IndexedPack[]): void {
+    for (const p of packs) {
+      let n = this.packNumbers.get(p.id);
+      if (n === undefined) {
+        n = this.packs.push({ id: p.id, salt: p.salt, packType: p.packType, length: p.length }) - 1;
+        this.packNumbers.set(p.id, n);
+      }
+      for (const b of p.blobs) {
+        const loc = { pack: n, offset: b.offset, length: b.length, rawLength: b.rawLength, type: b.type, codec: this.codecNumber(b.codec) };
+        const i = this.index.find(b.id);
+        if (i < 0) this.index.add(b.id, loc);
+        else if (this.index.get(i).pack === PENDING_PACK) this.index.set(i, loc);
+      }
+    }
+  }
+
+  /** Reserves a pack number for a pack being written (its id is filled in when it is finished). */
+  reservePack(info: PackInfo): number {
+    return this.packs.push(info) - 1;
+  }
+
+  /** Records the final id of a reserved pack. */
+  namePack(n: number, id: string): void {
+    this.packs[n]!.id = id;
+    this.packNumbers.set(id, n);
+  }
+
+  /** The small number the index stores for a codec name. */
+  codecNumber(name: string): number {
+    let i = this.codecs.indexOf(name);
+    if (i < 0) i = this.codecs.push(name) - 1;
+    return i;
+  }
+
+  /** Pack number of a pack id, if indexed. */
+  packNumber(id: string): number | undefined {
+    return this.packNumbers.get(id);
+  }
+
+  /**
+   * Reads, decrypts, decompresses and verifies one blob. Throws IntegrityError naming the blob and its
+   * pack when it is missing from the index, unreadable, or fails any check; never returns bad bytes.
+   */
+  async readBlob(id: Buffer, type: BlobType, signal?: AbortSignal): Promise<Buffer> {
+    const hex = id.toString('hex');
+    const what = `${type === BLOB_TREE ? 'tree' : 'data'} blob ${hex}`;
+    const i = this.index.find(id);
+    if (i < 0) throw new IntegrityError(`${what} is not in the index (its pack is missing or was never written)`, hex);
+    const loc = this.index.get(i);
+    const pack = this.packs[loc.pack];
+    if (!pack || loc.pack === PENDING_PACK) throw new IntegrityError(`${what} is not stored yet`, hex);
+    const object = `${what} in pack ${pack.id}`;
+    if (loc.type !== type) throw new IntegrityError(`${object} has the wrong type`, hex);
+    let stored: Buffer;
+    try {
+      stored = await this.storage.readRange(packPath(pack.id), loc.offset, loc.length, signal);
+    } catch (cause) {
+      if (cause instanceof NotFoundError || cause instanceof IntegrityError) {
+        throw new IntegrityError(`${object} cannot be read: ${(cause as Error).message}`, hex, { cause });
+      }
+      throw cause;
+    }
+    if (pack.key === undefined) pack.key = packKey(this.crypto, pack.packType, pack.salt);
+    const codec = this.codecs[loc.codec]!;
+    const ref = { type, id, rawLength: loc.rawLength, codec };
+    const payload = openBlobPayload(this.crypto, pack.key, ref, stored, object);
+    const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
+    verifyBlobId(this.crypto, plain, id, object);
+    return plain;
+  }
+
+  /** Loads and parses a tree blob (cached: trees are immutable). */
+  async loadTree(id: Buffer, signal?: AbortSignal): Promise<TreeEntry[]> {
+    const hex = id.toString('hex');
+    const hit = this.treeCache.get(hex);
+    if (hit) return hit;
+    const entries = parseTree(await this.readBlob(id, BLOB_TREE, signal), `tree ${hex}`);
+    if (this.treeCache.size > 256) this.treeCache.clear();
+    this.treeCache.set(hex, entries);
+    return entries;
+  }
+
+  /** Reads every snapshot; damaged ones are returned in `problems`, not thrown. */
+  async readSnapshots(signal?: AbortSignal): Promise<{ snapshots: Snapshot[]; problems: LoadProblem[] }> {
+    const entries = (await this.storage.list('snapshots', signal)).filter((e) => /^snapshots\/[0-9a-f]{64}$/.test(e.name));
+    const snapshots: Snapshot[] = [];
+    const problems: LoadProblem[] = [];
+    for (const e of entries) {
+      try {
+        snapshots.push(await this.readSnapshot(e.name.slice(10), signal));
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        problems.push({ object: e.name, message: err.message });
+      }
+    }
+    snapshots.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+    return { snapshots, problems };
+  }
+
+  /** Reads one snapshot by full id, verifying its hash and seal. */
+  async readSnapshot(id: string, signal?: AbortSignal): Promise<Snapshot> {
+    const name = `snapshots/${id}`;
+    const raw = await this.storage.read(name, signal);
+    if (sha256Hex(raw) !== id) throw new IntegrityError(`${name} does not match its name (damaged or edited)`, name);
+    return parseSnapshot(this.crypto, id, raw);
+  }
+
+  /** Resolves `latest`, a full id or a unique prefix. */
+  async findSnapshot(ref: string, signal?: AbortSignal): Promise<Snapshot> {
+    if (ref === 'latest') {
+      const { snapshots } = await this.readSnapshots(signal);
+      const last = snapshots[snapshots.length - 1];
+      if (!last) throw new SnapshotNotFoundError('The repository has no snapshots yet');
+      return last;
+    }
+    if (!/^[0-9a-f]{1,64}$/.test(ref)) throw new SnapshotNotFoundError(`"${ref}" is not a snapshot id`);
+    const names = (await this.storage.list('snapshots', signal)).map((e) => e.name.slice(10)).filter((n) => n.startsWith(ref));
+    if (names.length === 0) throw new SnapshotNotFoundError(`No snapshot matches "${ref}"`);
+    if (names.length > 1) throw new SnapshotNotFoundError(`"${ref}" matches ${names.length} snapshots; give more characters`);
+    return this.readSnapshot(names[0]!, signal);
+  }
+
+  /** Writes a snapshot (after its packs and index); returns it with its id. */
+  async saveSnapshot(s: Omit<Snapshot, 'id'>): Promise<Snapshot> {
+    const sealed = encodeSnapshot(this.crypto, s);
+    const id = sha256Hex(sealed);
+    await this.storage.write(`snapshots/${id}`, sealed);
+    return { ...s, id };
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * Restore: writes a snapshot (or the parts named by `include`) under a target directory. Every write
+ * stays inside the target: names are checked again here (the tree parser already refuses unsafe ones),
+ * existing paths are inspected with lstat and never followed, files are written to a fresh temporary
+ * name opened with O_CREAT|O_EXCL|O_NOFOLLOW and renamed into place, and hard links only point at files
+ * this restore created. Each blob is verified before its bytes are written; a damaged blob fails that
+ * file alone.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BLOB_DATA } from './crypto';
+import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
+import type { RepositoryCore } from './repository';
+import { isSafeName, type TreeEntry } from './tree';
+
+/** What to do when a file to restore already exists. */
+export type OverwritePolicy = 'skip' | 'overwrite' | 'keep-both';
+
+/** Progress of a running restore. */
+export interface RestoreProgress {
+  files: number;
+  dirs: number;
+  bytes: number;
+  currentPath: string;
+}
+
+/** Options of `Repository.restore`. */
+export interface RestoreOptions {
+  /** Snapshot paths (e.g. `home/docs/a.txt`) to restore; default everything. */
+  include?: string[];
+  overwrite?: OverwritePolicy;
+  onProgress?: (p: RestoreProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The outcome of a restore. Files in `failures` were not written; everything else was. */
+export interface RestoreResult {
+  files: number;
+  dirs: number;
+  bytes: number;
+  skipped: { path: string; reason: string }[];
+  failures: { path: string; error: EngineError }[];
+}
+
+const SLASH = Buffer.from('/');
+const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+const HOLE_MIN = 4096;
+
+/** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
+export function parseIncludes(include: string[] | undefined): string[][] | null {
+  if (!include || include.length === 0) return null;
+  return include.map((p) => {
+    const parts = p.split('/').filter((x) => x.length > 0);
+    if (parts.some((x) => x === '.' || x === '..')) throw new UnsafePathError(`Include path "${p}" must not contain . or ..`);
+    return parts;
+  });
+}
+
+/** Whether a snapshot path (components) is selected: inside, equal to, or an ancestor of an include. */
+export function selected(includes: string[][] | null, rel: string[]): 'all' | 'partial' | 'none' {
+  if (!includes) return 'all';
+  let partial = false;
+  for (const inc of includes) {
+    const n = Math.min(inc.length, rel.length);
+    let same = true;
+    for (let i = 0; i < n; i++) if (inc[i] !== rel[i]) same = false;
+    if (!same) continue;
+    if (rel.length >= inc.length) return 'all';
+    partial = true;
+  }
+  return partial ? 'partial' : 'none';
+}
+
+const isZero = (b: Buffer) => {
+  for (let i = 0; i < b.length; i += 8192) {
+    const end = Math.min(b.length, i + 8192);
+    for (let j = i; j < end; j++) if (b[j] !== 0) return false;
+  }
+  return true;
+};
+
+interface Frame {
+  entries: TreeEntry[];
+  i: number;
+  abs: Buffer;
+  rel: string[];
+  all: boolean;
+}
+
+/** Runs a restore of the tree `root` into `target`. The caller holds the repository lock. */
+export async function runRestore(repo: RepositoryCore, root: Buffer, target: string, opts: RestoreOptions): Promise<RestoreResult> {
+  const signal = opts.signal;
+  const policy = opts.overwrite ?? 'skip';
+  const includes = parseIncludes(opts.include);
+  fs.mkdirSync(target, { recursive: true });
+  const targetReal = Buffer.from(fs.realpathSync(path.resolve(target)));
+  const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: [], failures: [] };
+  const created = new Set<string>();
+  const links = new Map<string, Buffer>();
+  const dirTimes: { abs: Buffer; e: TreeEntry }[] = [];
+  const isRoot = process.getuid?.() === 0;
+  let lastProgress = 0;
+  const show = (rel: string[]) => rel.join('/');
+  const fail = (rel: string[], error: EngineError) => result.failures.push({ path: show(rel), error });
+
+  const progress = (rel: string[]) => {
+    const now = Date.now();
+    if (!opts.onProgress || now - lastProgress < 200) return;
+    lastProgress = now;
+    opts.onProgress({ files: result.files, dirs: result.dirs, bytes: result.bytes, currentPath: show(rel) });
+  };
+
+  /** Where a file goes, or null when the policy says skip; throws on an unsafe existing path. */
+  const finalPath = (abs: Buffer, rel: string[]): Buffer | null => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      return abs;
+    }
+    if (created.has(`${st.dev}:${st.ino}`)) {
+      throw new UnsafePathError(`${show(rel)} collides with another entry of this snapshot (names differing only in case or normalisation?)`);
+    }
+    if (policy === 'skip') return null;
+    if (policy === 'overwrite') {
+      if (st.isDirectory()) throw new UnsafePathError(`${show(rel)} exists as a directory; not replacing it with a file`);
+      return abs;
+    }
+    for (let n = 1; ; n++) {
+      const alt = Buffer.concat([abs, Buffer.from(`.restored-${n}`)]);
+      if (!fs.existsSync(alt) && !isLink(alt)) return alt;
+    }
+  };
+
+  const applyMeta = (fd: number, e: TreeEntry) => {
+    if (isRoot) fs.fchownSync(fd, e.uid, e.gid);
+    fs.fchmodSync(fd, e.mode);
+    const t = Number(e.mtime / 1000n) / 1e6;
+    fs.futimesSync(fd, t, t);
+  };
+
+  const restoreFile = async (abs: Buffer, e: TreeEntry, rel: string[], dir: Buffer) => {
+    const dest = finalPath(abs, rel);
+    if (!dest) {
+      result.skipped.push({ path: show(rel), reason: 'exists' });
+      return;
+    }
+    const tmp = Buffer.concat([dir, SLASH, Buffer.from(`.coffer-restore-${crypto.randomBytes(8).toString('hex')}`)]);
+    const linkKey = `${e.dev}:${e.inode}`;
+    const linkTo = e.nlink > 1 ? links.get(linkKey) : undefined;
+    if (linkTo) {
+      fs.linkSync(linkTo, tmp);
+      fs.renameSync(tmp, dest);
+      result.files++;
+      return;
+    }
+    const fd = fs.openSync(tmp, WRITE_FLAGS, 0o600);
+    let ok = false;
+    try {
+      let pos = 0;
+      for (const c of e.content ?? []) {
+        if (signal?.aborted) throw new AbortedError();
+        const blob = await repo.readBlob(c.id, BLOB_DATA, signal);
+        if (blob.length !== c.length) {
+          throw new IntegrityError(`data blob ${c.id.toString('hex')} has ${blob.length} bytes, the tree says ${c.length}`, c.id.toString('hex'));
+        }
+        // All-zero chunks become holes: the file stays sparse and the write is skipped.
+        if (!(blob.length >= HOLE_MIN && isZero(blob))) {
+          let off = 0;
+          while (off < blob.length) off += fs.writeSync(fd, blob, off, blob.length - off, pos + off);
+        }
+        pos += blob.length;
+        result.bytes += blob.length;
+      }
+      fs.ftruncateSync(fd, pos);
+      applyMeta(fd, e);
+      ok = true;
+    } finally {
+      fs.closeSync(fd);
+      if (!ok) fs.rmSync(tmp, { force: true });
+    }
+    fs.renameSync(tmp, dest);
+    const st = fs.lstatSync(dest);
+    created.add(`${st.dev}:${st.ino}`);
+    if (e.nlink > 1) links.set(linkKey, dest);
+    result.files++;
+  };
+
+  const restoreLink = (abs: Buffer, e: TreeEntry, rel: string[], dir: Buffer) => {
+    const dest = finalPath(abs, rel);
+    if (!dest) {
+      result.skipped.push({ path: show(rel), reason: 'exists' });
+      return;
+    }
+    const tmp = Buffer.concat([dir, SLASH, Buffer.from(`.coffer-restore-${crypto.randomBytes(8).toString('hex')}`)]);
+    fs.symlinkSync(e.target!, tmp);
+    try {
+      if (isRoot) fs.lchownSync(tmp, e.uid, e.gid);
+      const t = Number(e.mtime / 1000n) / 1e6;
+      fs.lutimesSync(tmp, t, t);
+      fs.renameSync(tmp, dest);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    const st = fs.lstatSync(dest);
+    created.add(`${st.dev}:${st.ino}`);
+    result.files++;
+  };
+
+  /** Creates or reuses a directory; refuses anything that is not a real directory (e.g. a planted symlink). */
+  const enterDir = (abs: Buffer, rel: string[]): boolean => {
+    try {
+      const st = fs.lstatSync(abs);
+      if (!st.isDirectory()) {
+        fail(rel, new UnsafePathError(`${show(rel)} exists and is not a directory (a symlink?); not restoring through it`));
+        return false;
+      }
+      return true;
+    } catch {
+      fs.mkdirSync(abs, { mode: 0o700 });
+      return true;
+    }
+  };
+
+  const stack: Frame[] = [{ entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes }];
+  while (stack.length > 0) {
+    if (signal?.aborted) throw new AbortedError();
+    const top = stack[stack.length - 1]!;
+    const e = top.entries[top.i++];
+    if (!e) {
+      stack.pop();
+      continue;
+    }
+    const rel = [...top.rel, e.name.toString('utf8')];
+    if (!isSafeName(e.name)) {
+      fail(rel, new UnsafePathError(`${show(rel)} is not a safe name; refusing it`));
+      continue;
+    }
+    const sel = top.all ? 'all' : selected(includes, rel);
+    if (sel === 'none' || (sel === 'partial' && e.type !== 'dir')) continue;
+    const abs = Buffer.concat([top.abs, SLASH, e.name]);
+    progress(rel);
+    try {
+      if (e.type === 'dir') {
+        const entries = await repo.loadTree(e.subtree!, signal);
+        if (!enterDir(abs, rel)) continue;
+        result.dirs++;
+        dirTimes.push({ abs, e });
+        stack.push({ entries, i: 0, abs, rel, all: sel === 'all' });
+      } else if (e.type === 'file') await restoreFile(abs, e, rel, top.abs);
+      else if (e.type === 'symlink') restoreLink(abs, e, rel, top.abs);
+      else result.skipped.push({ path: show(rel), reason: `special file (${e.type}) not restored` });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT') {
+        throw new DiskFullError(`Disk full after ${result.files} files while restoring ${show(rel)}`, { cause: err });
+      }
+      if (err instanceof AbortedError) throw err;
+      if (err instanceof EngineError) fail(rel, err);
+      else fail(rel, new EngineError(`${show(rel)} could not be restored: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+  // Directory modes and times last, deepest first, so writing children does not disturb them.
+  for (let i = dirTimes.length - 1; i >= 0; i--) {
+    const { abs, e } = dirTimes[i]!;
+    try {
+      if (isRoot) fs.lchownSync(abs, e.uid, e.gid);
+      fs.chmodSync(abs, e.mode);
+      const t = Number(e.mtime / 1000n) / 1e6;
+      fs.utimesSync(abs, t, t);
+    } catch {
+      // Metadata on a directory that vanished or is not ours is not worth failing the restore for.
+    }
+  }
+  opts.onProgress?.({ files: result.files, dirs: result.dirs, bytes: result.bytes, currentPath: '' });
+  return result;
+}
+
+function isLink(p: Buffer): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
