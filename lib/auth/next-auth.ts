@@ -10,21 +10,9 @@ import NextAuth, { type NextAuthConfig } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { getDb } from '@/lib/db';
 import { users } from '@/lib/db/schema';
+import { SESSION_MAX_AGE_SECONDS } from './session-claims';
 import { cookieName, cookieOptions, isSecureDeployment, sessionCookieName } from './cookie-names';
 import { readSignInGrant } from './sign-in-grant';
-
-/** The longest a session lives, in seconds, however active it is. */
-export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
-
-/** What Coffer keeps in the session token. */
-export interface SessionClaims {
-  /** User id. */
-  uid: string;
-  /** The user's sessionVersion when the session was granted. */
-  sv: number;
-  /** Sign-in time, seconds since the epoch. */
-  sat: number;
-}
 
 function buildConfig(): NextAuthConfig {
   const secure = isSecureDeployment();
@@ -98,11 +86,3 @@ export const auth = nextAuth.auth;
 export const signIn = nextAuth.signIn;
 /** Clears the session cookie of the current request. */
 export const signOut = nextAuth.signOut;
-
-/** The Coffer claims of a session returned by `auth()`, or null when it has none or they are malformed. */
-export function readClaims(session: unknown): SessionClaims | null {
-  if (!session || typeof session !== 'object') return null;
-  const s = session as Partial<SessionClaims>;
-  if (typeof s.uid !== 'string' || typeof s.sv !== 'number' || typeof s.sat !== 'number') return null;
-  return { uid: s.uid, sv: s.sv, sat: s.sat };
-}

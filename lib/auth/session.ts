@@ -5,41 +5,19 @@
  * "sign out of all other sessions" ends other sessions at their next request.
  */
 import 'server-only';
-import { eq } from 'drizzle-orm';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import { getDb, type Db } from '@/lib/db';
-import { users } from '@/lib/db/schema';
+import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/errors';
-import { auth, readClaims, SESSION_MAX_AGE_SECONDS, type SessionClaims } from './next-auth';
+import { auth } from './next-auth';
 import { loginUrlFor } from './safe-next';
+import { loadSessionUser, readClaims, type SessionClaims, type SessionUser } from './session-claims';
 
-/** The signed-in user, as pages, actions and route handlers see them. */
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  role: 'admin' | 'user';
-}
+export type { SessionUser } from './session-claims';
 
 /** Request header set by proxy.ts with the path and query of the page being requested. */
 export const PATH_HEADER = 'x-coffer-path';
-
-/**
- * The user the claims stand for, or null when the account is gone or disabled, its sessionVersion has moved
- * on, or the session is older than SESSION_MAX_AGE_SECONDS at `now`.
- */
-export async function loadSessionUser(db: Db, claims: SessionClaims, now = Date.now()): Promise<SessionUser | null> {
-  if (now / 1000 - claims.sat > SESSION_MAX_AGE_SECONDS) return null;
-  const [row] = await db
-    .select({ id: users.id, email: users.email, name: users.name, role: users.role, sessionVersion: users.sessionVersion, disabledAt: users.disabledAt })
-    .from(users)
-    .where(eq(users.id, claims.uid))
-    .limit(1);
-  if (!row || row.disabledAt !== null || row.sessionVersion !== claims.sv) return null;
-  return { id: row.id, email: row.email, name: row.name, role: row.role };
-}
 
 /** The signed-in user of this request, or null. Checked against the database once per request. */
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
