@@ -134,7 +134,7 @@ export class JobRunner {
     if (this.stopped) return;
     this.stopped = true;
     for (const controller of this.running.values()) controller.abort('shutdown' satisfies AbortReason);
-    await this.options.boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    await this.options.boss.stop({ graceful: true, timeout: 30_000 });
   }
 
   private readonly owners = new Map<string, string>();

@@ -1,0 +1,114 @@
+/**
+ * The one module of the web app that calls lib/engine. Everything else reaches repositories through
+ * these functions, so the wiring to the engine's API lives in one place.
+ */
+import 'server-only';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  AbortedError,
+  EngineError,
+  initRepository,
+  LocalStorage,
+  openRepository,
+  RepositoryLockedError,
+  WrongPassphraseError,
+  type CompressionMode,
+  type Repository,
+} from '@/lib/engine';
+import { compileExcludes } from '@/lib/engine/glob';
+import { acquireLock } from '@/lib/engine/lock';
+
+export type { Repository, LsEntry, BackupProgress, RestoreProgress, OverwritePolicy, ArchiveFormat } from '@/lib/engine';
+export { AbortedError, EngineError, WrongPassphraseError, RepositoryLockedError };
+
+/** How long an operation waits for another process's conflicting lock before giving up. */
+const LOCK_WAIT_MS = 60_000;
+
+/** Maps the plan's "Compress" setting to the engine's mode. */
+export function compressionMode(compression: string): CompressionMode {
+  return compression === 'none' || compression === 'off' ? 'off' : 'auto';
+}
+
+/** Creates an empty repository folder at `location` and initialises it; returns the engine's id. */
+export async function createRepository(location: string, options: { passphrase?: string; encrypted: boolean; compression: string }): Promise<string> {
+  await fs.promises.mkdir(location, { recursive: true, mode: 0o700 });
+  const repo = await initRepository(new LocalStorage(location), {
+    encryption: options.encrypted ? 'aes-256-gcm' : 'none',
+    ...(options.encrypted ? { passphrase: options.passphrase } : {}),
+    compression: compressionMode(options.compression),
+  });
+  const id = repo.id;
+  await repo.close();
+  return id;
+}
+
+/**
+ * Opens the repository at `location`. Throws WrongPassphraseError for a wrong passphrase (nothing is
+ * written), NotARepositoryError when the folder holds none. The caller must close() it.
+ */
+export async function openRepositoryAt(location: string, passphrase: string | undefined): Promise<Repository> {
+  return openRepository(new LocalStorage(location), { ...(passphrase !== undefined ? { passphrase } : {}), lock: { waitMs: LOCK_WAIT_MS } });
+}
+
+/** Removes a repository's folder (plan deletion with "remove the repository"). */
+export async function removeRepositoryFolder(location: string): Promise<void> {
+  await fs.promises.rm(location, { recursive: true, force: true });
+}
+
+/**
+ * Start-up check for leftover locks: taking and releasing a shared lock makes the engine delete stale
+ * locks (not refreshed in time, or held by a process of this host that no longer runs).
+ */
+export async function clearStaleLocks(location: string): Promise<void> {
+  const lock = await acquireLock(new LocalStorage(location), { exclusive: false, waitMs: 0 });
+  await lock.release();
+}
+
+/** Totals of what a backup will read, found by a quick walk (lstat only) alongside the backup. */
+export interface ScanTotals {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Counts the files and bytes under `sources`, applying the same excludes as the engine, without following
+ * symlinks. Stops early (resolving what it counted) when `signal` aborts.
+ */
+export async function scanTotals(sources: string[], excludes: string[], signal?: AbortSignal): Promise<ScanTotals> {
+  const excluded = compileExcludes(excludes);
+  const totals: ScanTotals = { files: 0, bytes: 0 };
+  const stack = [...sources];
+  while (stack.length > 0 && !signal?.aborted) {
+    const current = stack.pop()!;
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.lstat(current);
+    } catch {
+      continue;
+    }
+    if (sources.includes(current) === false && excluded(path.basename(current), current)) continue;
+    if (st.isDirectory()) {
+      try {
+        for (const name of await fs.promises.readdir(current)) stack.push(path.join(current, name));
+      } catch {
+        // Unlistable folders are the backup's warning to give, not the estimate's.
+      }
+    } else {
+      totals.files++;
+      if (st.isFile()) totals.bytes += st.size;
+    }
+  }
+  return totals;
+}
+
+/** A message for people from an engine error (or a generic one, logged, for anything else). */
+export function describeEngineError(err: unknown): string {
+  if (err instanceof WrongPassphraseError) return 'The passphrase is wrong: it does not open this repository. Nothing was changed.';
+  if (err instanceof RepositoryLockedError) return `${err.message}. Try again when the other operation has finished.`;
+  if (err instanceof AbortedError) return 'Cancelled.';
+  if (err instanceof EngineError) return err.message;
+  if (err instanceof Error && err.name === 'PathRefusedError') return err.message;
+  console.error('Unexpected error in a job:', err);
+  return `Unexpected error: ${err instanceof Error ? err.message : String(err)}. See the server log.`;
+}

@@ -1,0 +1,82 @@
+/**
+ * lib/jobs: the only bridge from the web app to the engine. It queues jobs (pg-boss on Coffer's own
+ * database), runs them in this server process with bounded concurrency and one repository at a time,
+ * reports progress to the jobs table, and opens repositories for browsing and downloads.
+ *
+ * `startJobs()` is called once at server start; actions and route handlers use `getJobs()`.
+ */
+import 'server-only';
+import { eq, inArray } from 'drizzle-orm';
+import { getConfig } from '@/lib/config';
+import { getDatabase, getDb } from '@/lib/db';
+import { plans, repositories } from '@/lib/db/schema';
+import { loadSecrets } from '@/lib/secrets';
+import { createBoss } from './boss';
+import { clearStaleLocks, describeEngineError } from './engine-adapter';
+import { backupHandler, restoreHandler } from './handlers';
+import { RepositoryAccess } from './repository-access';
+import { JobRunner } from './runner';
+
+export { PassphraseNeededError } from './repository-access';
+export type { BackupParams, RestoreParams } from './handlers';
+
+/** The process's job services. */
+export interface Jobs {
+  runner: JobRunner;
+  access: RepositoryAccess;
+  serverKey: () => string;
+}
+
+const globalForJobs = globalThis as unknown as { cofferJobs?: Promise<Jobs> };
+
+function serverKey(): string {
+  const config = getConfig();
+  return loadSecrets(config.COFFER_DATA_DIR, { authSecret: config.AUTH_SECRET, serverKey: config.COFFER_SERVER_KEY }, () => {}).serverKey;
+}
+
+/** Starts the runner once per process (recovering jobs a crash left running) and returns the services. */
+export function startJobs(): Promise<Jobs> {
+  globalForJobs.cofferJobs ??= (async () => {
+    const config = getConfig();
+    const database = await getDatabase();
+    let key: string | undefined;
+    const keyOnce = () => (key ??= serverKey());
+    const access = new RepositoryAccess(keyOnce);
+    const deps = { db: getDb, access, roots: () => config.COFFER_BACKUP_ROOTS };
+    const runner = new JobRunner({
+      database,
+      boss: createBoss(database),
+      concurrency: config.COFFER_JOB_CONCURRENCY,
+      handlers: { backup: backupHandler(deps), restore: restoreHandler(deps) },
+      describeError: describeEngineError,
+      onRecovered: async (interrupted) => {
+        const planIds = interrupted.map((j) => String(j.params.planId ?? '')).filter(Boolean);
+        if (planIds.length === 0) return;
+        const rows = await database.db
+          .selectDistinct({ location: repositories.location })
+          .from(plans)
+          .innerJoin(repositories, eq(repositories.id, plans.repositoryId))
+          .where(inArray(plans.id, planIds));
+        for (const row of rows) await clearStaleLocks(row.location).catch((err: unknown) => console.error(`Could not check locks in ${row.location}:`, err));
+      },
+    });
+    const { interrupted } = await runner.start();
+    if (interrupted > 0) console.log(`Coffer: ${interrupted} job(s) left running by the previous process were marked interrupted.`);
+    console.log(`Coffer: job runner started (concurrency ${config.COFFER_JOB_CONCURRENCY}).`);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void runner.stop().finally(() => process.exit(0));
+      });
+    }
+    return { runner, access, serverKey: keyOnce };
+  })().catch((err: unknown) => {
+    globalForJobs.cofferJobs = undefined;
+    throw err;
+  });
+  return globalForJobs.cofferJobs;
+}
+
+/** The started job services (starting them if boot has not yet). */
+export function getJobs(): Promise<Jobs> {
+  return startJobs();
+}
