@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The `coffer` command. The engine is TypeScript. To start fast, the CLI is bundled once with the
+// esbuild that ships inside tsx into node_modules/.cache/coffer-cli/<hash of the sources>.mjs and
+// that file is imported directly on later runs (~0.2 s instead of ~1 s through tsx's loader hooks).
+// If bundling is impossible (read-only checkout, esbuild missing) tsx compiles on the fly instead.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'lib/engine/cli/main.ts');
+
+/** A hash of every engine source file's name, size and mtime: any edit gives a new bundle. */
+function sourceHash() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const dirent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, dirent.name);
+      if (dirent.isDirectory() && dirent.name !== 'testdata') walk(full);
+      else if (dirent.name.endsWith('.ts') && !dirent.name.endsWith('.test.ts')) {
+        const st = statSync(full);
+        hash.update(`${full}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(path.join(root, 'lib/engine'));
+  hash.update(process.version);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function bundled() {
+  if (process.env.COFFER_NO_BUNDLE) return undefined;
+  const cacheDir = path.join(root, 'node_modules/.cache/coffer-cli');
+  const outfile = path.join(cacheDir, `${sourceHash()}.mjs`);
+  if (!existsSync(outfile)) {
+    const require = createRequire(createRequire(import.meta.url).resolve('tsx'));
+    const esbuild = require('esbuild');
+    mkdirSync(cacheDir, { recursive: true });
+    const temp = `${outfile}.${process.pid}.tmp`;
+    await esbuild.build({ entryPoints: [entry], outfile: temp, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
+    renameSync(temp, outfile);
+  }
+  return import(pathToFileURL(outfile).href);
+}
+
+let cli;
+try {
+  cli = await bundled();
+} catch {
+  cli = undefined;
+}
+if (!cli) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(pathToFileURL(entry).href);
+}
+await cli.run();
