@@ -23,6 +23,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   driver: 'pglite' | 'postgres';
+  /** The PGlite instance (PGlite only). */
+  client?: PGlite;
   /** Applies every pending migration from `drizzle/`; safe to run again. */
   migrate(): Promise<void>;
   /** Runs `select 1`; throws when the database does not answer. */
@@ -36,6 +38,8 @@ export interface DatabaseOptions {
   /** Folder for PGlite's files; `memory://` keeps them in memory (tests). */
   pgliteDir?: string;
   migrationsFolder?: string;
+  /** A PGlite data-folder dump to start from (tests use a migrated template). */
+  loadDataDir?: Blob;
 }
 
 const DEFAULT_MIGRATIONS = path.join(process.cwd(), 'drizzle');
@@ -88,10 +92,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = await PGlite.create(dir, {
     startParams: [...defaults, ...PGLITE_START_PARAMS],
     relaxedDurability: false,
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
+    client,
     driver: 'pglite',
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {

@@ -3,6 +3,9 @@
  * DATABASE_URL is set). A non-local DATABASE_URL is refused, so tests can never touch a real deployment.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 import { openDatabase, type Database } from './client';
 
@@ -32,8 +35,12 @@ export function testDrivers(): ('pglite' | 'postgres')[] {
  */
 export async function createTestDatabase(driver: 'pglite' | 'postgres', options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   if (driver === 'pglite') {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
-    if (options.migrate !== false) await database.migrate();
+    if (options.migrate === false) {
+      const database = await openDatabase({ pgliteDir: 'memory://' });
+      return { ...database, dispose: () => database.close() };
+    }
+    const database = await openDatabase({ pgliteDir: 'memory://', loadDataDir: await migratedPgliteTemplate() });
+    await database.migrate();
     return { ...database, dispose: () => database.close() };
   }
   const base = process.env.DATABASE_URL;
@@ -54,4 +61,30 @@ export async function createTestDatabase(driver: 'pglite' | 'postgres', options:
       await admin.end();
     },
   };
+}
+
+const MIGRATIONS = path.join(process.cwd(), 'drizzle');
+
+/**
+ * Creating a PGlite cluster takes seconds (initdb in WASM); loading a dump of a migrated one takes about
+ * one. The dump is made once per set of migrations and shared by every test process through a file.
+ */
+async function migratedPgliteTemplate(): Promise<Blob> {
+  const hash = crypto.createHash('sha256');
+  for (const name of fs.readdirSync(MIGRATIONS).filter((n) => n.endsWith('.sql')).sort()) {
+    hash.update(name).update(fs.readFileSync(path.join(MIGRATIONS, name)));
+  }
+  const file = path.join(os.tmpdir(), `coffer-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (!fs.existsSync(file)) {
+    const database = await openDatabase({ pgliteDir: 'memory://' });
+    await database.migrate();
+    const client = database.client;
+    if (!client) throw new Error('PGlite client not exposed');
+    const dump = Buffer.from(await (await client.dumpDataDir('none')).arrayBuffer());
+    await database.close();
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, dump);
+    fs.renameSync(tmp, file);
+  }
+  return new Blob([fs.readFileSync(file)]);
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: builds the production bundle when it is missing or older than the sources, then serves
+ * Coffer on PORT (default 3000) and prints the URL to open.
+ */
+import { spawnSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+const SOURCE_DIRS = ['app', 'components', 'lib', 'public', 'drizzle'];
+const SOURCE_FILES = ['next.config.ts', 'package-lock.json', 'postcss.config.mjs', 'tsconfig.json', 'proxy.ts', 'middleware.ts', 'instrumentation.ts'];
+const SKIP = /(\.test\.ts$|\/testdata\/)/;
+
+/** A fingerprint of every source file's path, size and mtime. */
+function sourceStamp() {
+  const hash = crypto.createHash('sha256');
+  const visit = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
+    } else if (!SKIP.test(p)) {
+      hash.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+    }
+  };
+  for (const d of SOURCE_DIRS) visit(d);
+  for (const f of SOURCE_FILES) visit(f);
+  return hash.digest('hex');
+}
+
+const stampFile = path.join(root, '.next', 'coffer-source-stamp');
+const stamp = sourceStamp();
+const built = fs.existsSync(path.join(root, '.next', 'BUILD_ID')) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
+if (!built) {
+  console.log('Coffer: building the production bundle (first start or sources changed)…');
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('Coffer: the build failed; see the messages above.');
+    process.exit(result.status ?? 1);
+  }
+  fs.writeFileSync(stampFile, stamp);
+}
+
+const port = process.env.PORT || '3000';
+const host = process.env.HOSTNAME || '0.0.0.0';
+const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+const server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', port, '-H', host], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: process.env,
+});
+let announced = false;
+server.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  if (!announced && /Ready in|started server/i.test(String(chunk))) {
+    announced = true;
+    console.log(`\nCoffer is running: open http://${shownHost}:${port}/\n`);
+  }
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
