@@ -118,7 +118,10 @@ export function backupHandler(deps: HandlerDeps): JobHandler {
         upload: params.uploadDir ? true : undefined,
       };
     } finally {
-      if (params.uploadDir) await fs.promises.rm(params.uploadDir, { recursive: true, force: true }).catch(() => {});
+      if (params.uploadDir) {
+        await fs.promises.rm(params.uploadDir, { recursive: true, force: true }).catch(() => {});
+        await fs.promises.rmdir(path.dirname(params.uploadDir)).catch(() => {});
+      }
     }
   };
 }

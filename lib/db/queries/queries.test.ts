@@ -14,7 +14,7 @@ import {
   saveJobProgress,
 } from './jobs';
 import { countActiveJobs, createPlan, deletePlan, getPlan, listPlans, setSealedPassphrase, type NewPlan } from './plans';
-import { getPlanSnapshot, listPlanSnapshots, recordSnapshot, snapshotTotals } from './snapshots';
+import { getPlanSnapshot, getSnapshot, listPlanSnapshots, recordSnapshot, snapshotTotals } from './snapshots';
 
 function newPlan(name: string): NewPlan {
   const repositoryId = crypto.randomUUID();
@@ -147,6 +147,8 @@ describe.each(testDrivers())('queries (%s)', (driver) => {
     expect((await getPlanSnapshot(database.db, alice, a.plan.id, snap!.id))?.repository.id).toBe(a.repository.id);
     expect(await getPlanSnapshot(database.db, bob, a.plan.id, snap!.id)).toBeUndefined();
     expect(await getPlanSnapshot(database.db, alice, b.plan.id, snap!.id)).toBeUndefined();
+    expect((await getSnapshot(database.db, alice, snap!.id))?.plan.id).toBe(a.plan.id);
+    expect(await getSnapshot(database.db, bob, snap!.id)).toBeUndefined();
     expect((await snapshotTotals(database.db, bob)).count).toBe(0);
   });
 });

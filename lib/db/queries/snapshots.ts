@@ -59,3 +59,16 @@ export async function snapshotTotals(db: Db, ownerId: string): Promise<{ count: 
     .where(and(eq(snapshots.ownerId, ownerId), isNull(snapshots.forgottenAt)));
   return { count: row?.count ?? 0, bytesAdded: Number(row?.bytesAdded ?? 0) };
 }
+
+/** The owner's snapshot by its id alone (for route handlers), with plan and repository; undefined otherwise. */
+export async function getSnapshot(db: Db, ownerId: string, snapshotId: string): Promise<SnapshotWithPlan | undefined> {
+  if (!isUuid(snapshotId)) return undefined;
+  const [row] = await db
+    .select({ snapshot: snapshots, plan: plans, repository: repositories })
+    .from(snapshots)
+    .innerJoin(plans, and(eq(plans.id, snapshots.planId), eq(plans.ownerId, ownerId)))
+    .innerJoin(repositories, and(eq(repositories.id, snapshots.repositoryId), eq(repositories.ownerId, ownerId)))
+    .where(and(eq(snapshots.id, snapshotId), eq(snapshots.ownerId, ownerId), isNull(snapshots.forgottenAt)))
+    .limit(1);
+  return row;
+}
