@@ -15,6 +15,7 @@ import { createBoss } from './boss';
 import { clearStaleLocks, describeEngineError } from './engine-adapter';
 import { backupHandler, restoreHandler } from './handlers';
 import { RepositoryAccess } from './repository-access';
+import { sweepStaleUploads } from './uploads';
 import { JobRunner } from './runner';
 
 export { PassphraseNeededError } from './repository-access';
@@ -61,6 +62,7 @@ export function startJobs(): Promise<Jobs> {
       },
     });
     const { interrupted } = await runner.start();
+    void sweepStaleUploads(config.COFFER_DATA_DIR).catch((err: unknown) => console.error('Could not clean old uploads:', err));
     if (interrupted > 0) console.log(`Coffer: ${interrupted} job(s) left running by the previous process were marked interrupted.`);
     console.log(`Coffer: job runner started (concurrency ${config.COFFER_JOB_CONCURRENCY}).`);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -24,4 +24,5 @@ export async function bootServer(): Promise<void> {
   process.env.AUTH_SECRET ??= secrets.authSecret;
   const database = await getDatabase();
   console.log(`Coffer: database ready (${database.driver === 'pglite' ? `PGlite in ${config.COFFER_DATA_DIR}/pg` : 'PostgreSQL'}).`);
+  await (await import('../jobs')).startJobs();
 }
