@@ -71,7 +71,7 @@ const absolutePaths = optionalString.transform((v, ctx) => {
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intInRange(1, 65535, 3000),
-  COFFER_DATA_DIR: optionalString.transform((v) => path.resolve(v ?? './data')),
+  COFFER_DATA_DIR: optionalString.transform((v) => path.resolve(/*turbopackIgnore: true*/ v ?? './data')),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://'),
   COFFER_PUBLIC_URL: url(['http:', 'https:'], 'http(s)://'),
   AUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, { message: 'must be at least 32 characters (try: openssl rand -base64 33)' }),
