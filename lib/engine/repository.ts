@@ -17,6 +17,8 @@ import type { Storage } from './storage/storage';
 import { parseTree, type TreeEntry } from './tree';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker';
 
+const WINDOW = 4 * 1024 * 1024;
+
 /** A pack known from an index. */
 export interface PackInfo {
   id: string;
@@ -55,6 +57,7 @@ export class RepositoryCore {
   private indexLoaded: Promise<void> | null = null;
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
+  private windows: { pack: string; start: number; end: number; data: Promise<Buffer> }[] = [];
 
   constructor(
     readonly storage: Storage,
@@ -142,6 +145,7 @@ export class RepositoryCore {
     this.indexFiles = new Set();
     this.indexProblems = [];
     this.indexLoaded = null;
+    this.windows = [];
   }
 
   private async loadIndexFile(name: string, signal?: AbortSignal): Promise<void> {
@@ -212,7 +216,7 @@ export class RepositoryCore {
     if (loc.type !== type) throw new IntegrityError(`${object} has the wrong type`, hex);
     let stored: Buffer;
     try {
-      stored = await this.storage.readRange(packPath(pack.id), loc.offset, loc.length, signal);
+      stored = await this.readStored(pack, loc.offset, loc.length, signal);
     } catch (cause) {
       if (cause instanceof NotFoundError || cause instanceof IntegrityError) {
         throw new IntegrityError(`${object} cannot be read: ${(cause as Error).message}`, hex, { cause });
@@ -226,6 +230,39 @@ export class RepositoryCore {
     const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
     verifyBlobId(this.crypto, plain, id, object);
     return plain;
+  }
+
+  /**
+   * Reads stored blob bytes. Small blobs are served from a few recently read 4 MiB windows of their
+   * pack: a restore reads blobs in roughly pack order, so this turns thousands of tiny reads into a few
+   * large ones. A window that cannot be read (a truncated pack) falls back to the exact range.
+   */
+  private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+    const name = packPath(pack.id);
+    if (length >= WINDOW / 4) return this.storage.readRange(name, offset, length, signal);
+    for (const w of this.windows) {
+      if (w.pack === pack.id && offset >= w.start && offset + length <= w.end) {
+        try {
+          const data = await w.data;
+          return data.subarray(offset - w.start, offset - w.start + length);
+        } catch {
+          break;
+        }
+      }
+    }
+    const end = Math.min(pack.length, offset + WINDOW);
+    if (end < offset + length) return this.storage.readRange(name, offset, length, signal);
+    const w = { pack: pack.id, start: offset, end, data: this.storage.readRange(name, offset, end - offset, signal) };
+    w.data.catch(() => undefined);
+    this.windows.unshift(w);
+    if (this.windows.length > 4) this.windows.pop();
+    try {
+      const data = await w.data;
+      return data.subarray(0, length);
+    } catch {
+      this.windows = this.windows.filter((x) => x !== w);
+      return this.storage.readRange(name, offset, length, signal);
+    }
   }
 
   /** Loads and parses a tree blob (cached: trees are immutable). */

@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
 import type { RepositoryCore } from './repository';
@@ -46,6 +47,24 @@ export interface RestoreResult {
 const SLASH = Buffer.from('/');
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 const HOLE_MIN = 4096;
+/** Files written at once: their kernel work (create, write, rename) then runs on the thread pool in parallel. */
+const FILES_IN_FLIGHT = 8;
+
+// Callback fs functions promisified: lighter than fs.promises FileHandles for thousands of small files.
+const afs = {
+  open: promisify(fs.open),
+  write: (fd: number, b: Buffer, off: number, len: number, pos: number) =>
+    new Promise<number>((resolve, reject) => fs.write(fd, b, off, len, pos, (err, n) => (err ? reject(err) : resolve(n)))),
+  ftruncate: promisify(fs.ftruncate),
+  fchown: promisify(fs.fchown),
+  fchmod: promisify(fs.fchmod),
+  futimes: promisify(fs.futimes),
+  fstat: promisify(fs.fstat) as (fd: number) => Promise<fs.Stats>,
+  close: promisify(fs.close),
+  rename: promisify(fs.rename),
+  link: promisify(fs.link),
+  rm: fs.promises.rm,
+};
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
@@ -86,6 +105,10 @@ interface Frame {
   abs: Buffer;
   rel: string[];
   all: boolean;
+  /** Created by this restore: nothing in it predates us, so existing-file checks can be skipped. */
+  fresh: boolean;
+  /** Case- and normalisation-folded names seen in a fresh directory (collisions on such file systems). */
+  folds: Set<string>;
 }
 
 /** Runs a restore of the tree `root` into `target`. The caller holds the repository lock. */
@@ -93,13 +116,22 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const signal = opts.signal;
   const policy = opts.overwrite ?? 'skip';
   const includes = parseIncludes(opts.include);
+  const targetExisted = fs.existsSync(target);
   fs.mkdirSync(target, { recursive: true });
   const targetReal = Buffer.from(fs.realpathSync(path.resolve(target)));
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: [], failures: [] };
   const created = new Set<string>();
-  const links = new Map<string, Buffer>();
+  const links = new Map<string, Promise<Buffer | null>>();
+  const umask = process.umask();
+  const running = new Set<Promise<void>>();
+  let stop: unknown = null;
   const dirTimes: { abs: Buffer; e: TreeEntry }[] = [];
   const isRoot = process.getuid?.() === 0;
+  const myUid = process.getuid?.() ?? -1;
+  const myGid = process.getgid?.() ?? -1;
+  const tmpPrefix = `.coffer-restore-${crypto.randomBytes(6).toString('hex')}-`;
+  let tmpCounter = 0;
+  const tmpName = (dir: Buffer) => Buffer.concat([dir, SLASH, Buffer.from(tmpPrefix + (tmpCounter++).toString(36))]);
   let lastProgress = 0;
   const show = (rel: string[]) => rel.join('/');
   const fail = (rel: string[], error: EngineError) => result.failures.push({ path: show(rel), error });
@@ -111,8 +143,29 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     opts.onProgress({ files: result.files, dirs: result.dirs, bytes: result.bytes, currentPath: show(rel) });
   };
 
+  /** Records a per-file failure, or sets `stop` for errors that end the restore. */
+  const onError = (err: unknown, rel: string[]) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || err instanceof DiskFullError) {
+      stop ??= new DiskFullError(`Disk full after ${result.files} files (while restoring ${show(rel)}); free space and restore again`, {
+        cause: err,
+      });
+    } else if (err instanceof AbortedError) stop ??= err;
+    else if (err instanceof EngineError) fail(rel, err);
+    else fail(rel, new EngineError(`${show(rel)} could not be restored: ${(err as Error).message}`, { cause: err }));
+  };
+
   /** Where a file goes, or null when the policy says skip; throws on an unsafe existing path. */
-  const finalPath = (abs: Buffer, rel: string[]): Buffer | null => {
+  const finalPath = (abs: Buffer, rel: string[], frame: Frame): Buffer | null => {
+    if (frame.fresh) {
+      const fold = rel[rel.length - 1]!.normalize('NFC').toLowerCase();
+      if (!frame.folds.has(fold)) {
+        frame.folds.add(fold);
+        return abs;
+      }
+      if (!fs.existsSync(abs) && !isLink(abs)) return abs;
+      throw new UnsafePathError(`${show(rel)} collides with another entry of this snapshot (names differing only in case or normalisation)`);
+    }
     let st: fs.Stats;
     try {
       st = fs.lstatSync(abs);
@@ -133,70 +186,79 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
   };
 
-  const applyMeta = (fd: number, e: TreeEntry) => {
-    if (isRoot) fs.fchownSync(fd, e.uid, e.gid);
-    fs.fchmodSync(fd, e.mode);
-    const t = Number(e.mtime / 1000n) / 1e6;
-    fs.futimesSync(fd, t, t);
-  };
-
-  const restoreFile = async (abs: Buffer, e: TreeEntry, rel: string[], dir: Buffer) => {
-    const dest = finalPath(abs, rel);
+  const restoreFile = async (abs: Buffer, e: TreeEntry, rel: string[], frame: Frame) => {
+    const dest = finalPath(abs, rel, frame);
     if (!dest) {
       result.skipped.push({ path: show(rel), reason: 'exists' });
       return;
     }
-    const tmp = Buffer.concat([dir, SLASH, Buffer.from(`.coffer-restore-${crypto.randomBytes(8).toString('hex')}`)]);
+    const tmp = tmpName(frame.abs);
     const linkKey = `${e.dev}:${e.inode}`;
-    const linkTo = e.nlink > 1 ? links.get(linkKey) : undefined;
-    if (linkTo) {
-      fs.linkSync(linkTo, tmp);
-      fs.renameSync(tmp, dest);
-      result.files++;
-      return;
+    if (e.nlink > 1) {
+      const first = links.get(linkKey);
+      const linkTo = first ? await first : null;
+      if (linkTo) {
+        await afs.link(linkTo, tmp);
+        await afs.rename(tmp, dest);
+        result.files++;
+        return;
+      }
     }
-    const fd = fs.openSync(tmp, WRITE_FLAGS, 0o600);
+    let settle: (p: Buffer | null) => void = () => undefined;
+    if (e.nlink > 1) links.set(linkKey, new Promise((r) => (settle = r)));
     let ok = false;
     try {
-      let pos = 0;
-      for (const c of e.content ?? []) {
-        if (signal?.aborted) throw new AbortedError();
-        const blob = await repo.readBlob(c.id, BLOB_DATA, signal);
-        if (blob.length !== c.length) {
-          throw new IntegrityError(`data blob ${c.id.toString('hex')} has ${blob.length} bytes, the tree says ${c.length}`, c.id.toString('hex'));
+      // Created with its final permission bits (a read-only mode still yields a writable descriptor).
+      const fd = await afs.open(tmp, WRITE_FLAGS, e.mode & 0o777);
+      try {
+        let pos = 0;
+        let written = 0;
+        for (const c of e.content ?? []) {
+          if (signal?.aborted) throw new AbortedError();
+          const blob = await repo.readBlob(c.id, BLOB_DATA, signal);
+          if (blob.length !== c.length) {
+            throw new IntegrityError(`data blob ${c.id.toString('hex')} has ${blob.length} bytes, the tree says ${c.length}`, c.id.toString('hex'));
+          }
+          // All-zero chunks become holes: the file stays sparse and the write is skipped.
+          if (!(blob.length >= HOLE_MIN && isZero(blob))) {
+            let off = 0;
+            while (off < blob.length) off += await afs.write(fd, blob, off, blob.length - off, pos + off);
+            written = pos + blob.length;
+          }
+          pos += blob.length;
+          result.bytes += blob.length;
         }
-        // All-zero chunks become holes: the file stays sparse and the write is skipped.
-        if (!(blob.length >= HOLE_MIN && isZero(blob))) {
-          let off = 0;
-          while (off < blob.length) off += fs.writeSync(fd, blob, off, blob.length - off, pos + off);
+        if (written !== pos) await afs.ftruncate(fd, pos);
+        if (isRoot && (e.uid !== myUid || e.gid !== myGid)) await afs.fchown(fd, e.uid, e.gid);
+        if ((e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0) await afs.fchmod(fd, e.mode);
+        const t = Number(e.mtime / 1000n) / 1e6;
+        await afs.futimes(fd, t, t);
+        if (!frame.fresh) {
+          const st = await afs.fstat(fd);
+          created.add(`${st.dev}:${st.ino}`);
         }
-        pos += blob.length;
-        result.bytes += blob.length;
+      } finally {
+        await afs.close(fd);
       }
-      fs.ftruncateSync(fd, pos);
-      applyMeta(fd, e);
+      await afs.rename(tmp, dest);
       ok = true;
     } finally {
-      fs.closeSync(fd);
-      if (!ok) fs.rmSync(tmp, { force: true });
+      if (!ok) await afs.rm(tmp, { force: true }).catch(() => undefined);
+      settle(ok ? dest : null);
     }
-    fs.renameSync(tmp, dest);
-    const st = fs.lstatSync(dest);
-    created.add(`${st.dev}:${st.ino}`);
-    if (e.nlink > 1) links.set(linkKey, dest);
     result.files++;
   };
 
-  const restoreLink = (abs: Buffer, e: TreeEntry, rel: string[], dir: Buffer) => {
-    const dest = finalPath(abs, rel);
+  const restoreLink = (abs: Buffer, e: TreeEntry, rel: string[], frame: Frame) => {
+    const dest = finalPath(abs, rel, frame);
     if (!dest) {
       result.skipped.push({ path: show(rel), reason: 'exists' });
       return;
     }
-    const tmp = Buffer.concat([dir, SLASH, Buffer.from(`.coffer-restore-${crypto.randomBytes(8).toString('hex')}`)]);
+    const tmp = tmpName(frame.abs);
     fs.symlinkSync(e.target!, tmp);
     try {
-      if (isRoot) fs.lchownSync(tmp, e.uid, e.gid);
+      if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.lchownSync(tmp, e.uid, e.gid);
       const t = Number(e.mtime / 1000n) / 1e6;
       fs.lutimesSync(tmp, t, t);
       fs.renameSync(tmp, dest);
@@ -204,29 +266,39 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       fs.rmSync(tmp, { force: true });
       throw err;
     }
-    const st = fs.lstatSync(dest);
-    created.add(`${st.dev}:${st.ino}`);
+    if (!frame.fresh) {
+      const st = fs.lstatSync(dest);
+      created.add(`${st.dev}:${st.ino}`);
+    }
     result.files++;
   };
 
   /** Creates or reuses a directory; refuses anything that is not a real directory (e.g. a planted symlink). */
-  const enterDir = (abs: Buffer, rel: string[]): boolean => {
+  const enterDir = (abs: Buffer, rel: string[], parent: Frame): 'fresh' | 'existing' | null => {
+    if (parent.fresh) {
+      finalPath(abs, rel, parent);
+      fs.mkdirSync(abs, { mode: 0o700 });
+      return 'fresh';
+    }
     try {
       const st = fs.lstatSync(abs);
       if (!st.isDirectory()) {
         fail(rel, new UnsafePathError(`${show(rel)} exists and is not a directory (a symlink?); not restoring through it`));
-        return false;
+        return null;
       }
-      return true;
+      return 'existing';
     } catch {
+      // EEXIST here means something appeared since the lstat: fail rather than trust it.
       fs.mkdirSync(abs, { mode: 0o700 });
-      return true;
+      return 'fresh';
     }
   };
 
-  const stack: Frame[] = [{ entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes }];
-  while (stack.length > 0) {
-    if (signal?.aborted) throw new AbortedError();
+  const stack: Frame[] = [
+    { entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes, fresh: !targetExisted, folds: new Set() },
+  ];
+  while (stack.length > 0 && !stop) {
+    if (signal?.aborted) stop ??= new AbortedError();
     const top = stack[stack.length - 1]!;
     const e = top.entries[top.i++];
     if (!e) {
@@ -245,27 +317,32 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     try {
       if (e.type === 'dir') {
         const entries = await repo.loadTree(e.subtree!, signal);
-        if (!enterDir(abs, rel)) continue;
+        const state = enterDir(abs, rel, top);
+        if (!state) continue;
         result.dirs++;
         dirTimes.push({ abs, e });
-        stack.push({ entries, i: 0, abs, rel, all: sel === 'all' });
-      } else if (e.type === 'file') await restoreFile(abs, e, rel, top.abs);
-      else if (e.type === 'symlink') restoreLink(abs, e, rel, top.abs);
+        stack.push({ entries, i: 0, abs, rel, all: sel === 'all', fresh: state === 'fresh', folds: new Set() });
+      } else if (e.type === 'file') {
+        const job = restoreFile(abs, e, rel, top)
+          .catch((err: unknown) => onError(err, rel))
+          .finally(() => running.delete(job));
+        running.add(job);
+        while (running.size >= FILES_IN_FLIGHT) await Promise.race(running);
+        if (stop) break;
+      } else if (e.type === 'symlink') restoreLink(abs, e, rel, top);
       else result.skipped.push({ path: show(rel), reason: `special file (${e.type}) not restored` });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT') {
-        throw new DiskFullError(`Disk full after ${result.files} files while restoring ${show(rel)}`, { cause: err });
-      }
-      if (err instanceof AbortedError) throw err;
-      if (err instanceof EngineError) fail(rel, err);
-      else fail(rel, new EngineError(`${show(rel)} could not be restored: ${(err as Error).message}`, { cause: err }));
+      onError(err, rel);
+      if (stop) break;
     }
   }
+  await Promise.allSettled([...running]);
+  if (stop) throw stop;
   // Directory modes and times last, deepest first, so writing children does not disturb them.
   for (let i = dirTimes.length - 1; i >= 0; i--) {
     const { abs, e } = dirTimes[i]!;
     try {
-      if (isRoot) fs.lchownSync(abs, e.uid, e.gid);
+      if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.lchownSync(abs, e.uid, e.gid);
       fs.chmodSync(abs, e.mode);
       const t = Number(e.mtime / 1000n) / 1e6;
       fs.utimesSync(abs, t, t);
