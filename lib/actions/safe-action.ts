@@ -13,13 +13,16 @@ import { AppError, errorResponse, isAppError } from '@/lib/errors';
 /** Per-field messages, keyed by the form field's name. */
 export type FieldErrors = Partial<Record<string, string[]>>;
 
-/** What every form action returns: success with an optional message and data, or errors to show. */
+/**
+ * What every form action returns: success with an optional message and data, or errors to show.
+ * `values` may carry back non-secret fields (an email, a name) to refill the form; never a password or code.
+ */
 export type ActionResult<T = unknown> =
   | { ok: true; message?: string; data?: T }
-  | { ok: false; message?: string; fieldErrors?: FieldErrors };
+  | { ok: false; message?: string; fieldErrors?: FieldErrors; values?: Record<string, string> };
 
 /** A server action usable with `useActionState`. */
-export type FormAction<R extends ActionResult = ActionResult> = (prevState: ActionResult | null | undefined, formData: FormData) => Promise<R | ActionResult>;
+export type FormAction = (prevState: ActionResult | null | undefined, formData: FormData) => Promise<ActionResult>;
 
 const GENERIC_FAILURE = 'Something went wrong on the server. Try again; if it keeps happening, check the server log.';
 
@@ -48,11 +51,11 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
 }
 
 /** Runs `body` on parsed input; maps AppErrors to messages and unknown errors to a logged generic one. */
-export async function runParsed<S extends z.ZodType, R extends ActionResult>(
+export async function runParsed<S extends z.ZodType>(
   schema: S,
   formData: FormData,
-  body: (input: z.infer<S>) => Promise<R>,
-): Promise<R | ActionResult> {
+  body: (input: z.infer<S>) => Promise<ActionResult>,
+): Promise<ActionResult> {
   const parsed = schema.safeParse(formDataToObject(formData));
   if (!parsed.success) return { ok: false, fieldErrors: toFieldErrors(parsed.error), message: 'Check the highlighted fields.' };
   try {
@@ -70,10 +73,10 @@ export async function runParsed<S extends z.ZodType, R extends ActionResult>(
  * A server action for signed-in users: calls requireUser() (redirecting to /login without a session),
  * validates the form with `schema`, then runs `body(input, user)`.
  */
-export function authedAction<S extends z.ZodType, R extends ActionResult>(
+export function authedAction<S extends z.ZodType>(
   schema: S,
-  body: (input: z.infer<S>, user: SessionUser) => Promise<R>,
-): FormAction<R> {
+  body: (input: z.infer<S>, user: SessionUser) => Promise<ActionResult>,
+): FormAction {
   return async (_prevState, formData) => {
     const user = await requireUser();
     return runParsed(schema, formData, (input) => body(input, user));
@@ -81,10 +84,10 @@ export function authedAction<S extends z.ZodType, R extends ActionResult>(
 }
 
 /** Like authedAction, for the administrator only; others get "Only the administrator can do this." */
-export function adminAction<S extends z.ZodType, R extends ActionResult>(
+export function adminAction<S extends z.ZodType>(
   schema: S,
-  body: (input: z.infer<S>, user: SessionUser) => Promise<R>,
-): FormAction<R> {
+  body: (input: z.infer<S>, user: SessionUser) => Promise<ActionResult>,
+): FormAction {
   return async (_prevState, formData) => {
     const user = await requireUser();
     if (user.role !== 'admin') return { ok: false, message: 'Only the administrator can do this.' };
@@ -96,7 +99,7 @@ export function adminAction<S extends z.ZodType, R extends ActionResult>(
  * A server action open to anyone (sign-in, registration, password reset): validates the form and runs
  * `body`. The body is responsible for its own rate limits.
  */
-export function publicAction<S extends z.ZodType, R extends ActionResult>(schema: S, body: (input: z.infer<S>) => Promise<R>): FormAction<R> {
+export function publicAction<S extends z.ZodType>(schema: S, body: (input: z.infer<S>) => Promise<ActionResult>): FormAction {
   return async (_prevState, formData) => runParsed(schema, formData, body);
 }
 

@@ -6,10 +6,9 @@
 import 'server-only';
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2';
 import { COMMON_PASSWORDS } from './common-passwords';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-limits';
 
-/** Shortest and longest password accepted, in characters (UTF-16 code units, as the browser counts). */
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-limits';
 
 /** The argon2id parameters new hashes use; hashes made with others are replaced at the next sign-in. */
 export const ARGON2_PARAMS = {
