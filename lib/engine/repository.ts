@@ -109,7 +109,14 @@ export class RepositoryCore {
     }
     const config = parseConfig(raw, storage.location);
     const repoId = Buffer.from(config.id, 'hex');
-    if (config.encryption === 'none') return new RepositoryCore(storage, config, { repoId, keys: null });
+    if (config.encryption === 'none') {
+      // Key slots beside a plain config mean someone switched the config to "none": refuse, or new
+      // backups would silently be written unencrypted into an encrypted repository.
+      if ((await storage.list('keys')).length > 0) {
+        throw new IntegrityError('The config says the repository is unencrypted, but it has key slots: the config was tampered with', 'config');
+      }
+      return new RepositoryCore(storage, config, { repoId, keys: null });
+    }
     if (!opts.passphrase) throw new WrongPassphraseError('This repository is encrypted: a passphrase is needed');
     const slots = (await storage.list('keys')).filter((e) => /^keys\/[0-9a-f]{32}$/.test(e.name));
     if (slots.length === 0) throw new NotARepositoryError(`${storage.location} has no key slots`);
