@@ -39,16 +39,46 @@ function sourceStamp() {
 }
 
 const stampFile = path.join(root, '.next', 'coffer-source-stamp');
-const stamp = sourceStamp();
-const built = fs.existsSync(path.join(root, '.next', 'BUILD_ID')) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
-if (!built) {
-  console.log('Coffer: building the production bundle (first start or sources changed)…');
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error('Coffer: the build failed; see the messages above.');
-    process.exit(result.status ?? 1);
+const lockFile = path.join(root, '.coffer-build.lock');
+const isBuilt = () =>
+  fs.existsSync(path.join(root, '.next', 'BUILD_ID')) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === sourceStamp();
+
+/** Takes the build lock (one build at a time in this folder); waits while a live process holds it. */
+function takeBuildLock() {
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+      let alive = false;
+      try {
+        process.kill(holder, 0);
+        alive = holder > 0;
+      } catch {}
+      if (!alive) fs.rmSync(lockFile, { force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
   }
-  fs.writeFileSync(stampFile, stamp);
+}
+
+if (!isBuilt()) {
+  takeBuildLock();
+  try {
+    if (!isBuilt()) {
+      console.log('Coffer: building the production bundle (first start or sources changed)…');
+      const stamp = sourceStamp();
+      const result = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { stdio: 'inherit' });
+      if (result.status !== 0) {
+        console.error('Coffer: the build failed; see the messages above.');
+        process.exit(result.status ?? 1);
+      }
+      fs.writeFileSync(stampFile, stamp);
+    }
+  } finally {
+    fs.rmSync(lockFile, { force: true });
+  }
 }
 
 const port = process.env.PORT || '3000';
