@@ -159,7 +159,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       const files = repoFiles(dir).filter((f) => !f.startsWith('locks/'));
       const want = describeTree(src);
       let opened: Repository | null = null;
-      let outcomes = { errors: 0, identical: 0 };
+      const outcomes = { errors: 0, identical: 0 };
       const samples = encryption === 'none' ? 60 : 30;
       for (let s = 0; s < samples; s++) {
         const file = files[s % files.length]!;
