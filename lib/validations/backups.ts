@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 
+/** An HTML checkbox: "on" when checked, absent when not. */
 const checkbox = z
-  .union([z.literal('on'), z.literal('true'), z.literal(''), z.undefined()])
+  .string()
+  .optional()
   .transform((v) => v === 'on' || v === 'true');
 
 const lines = (max: number, what: string) =>
