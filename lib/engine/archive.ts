@@ -41,14 +41,16 @@ export async function runArchive(
     format === 'zip' ? archiver('zip', { zlib: { level: 1 } }) : archiver('tar', { gzip: true, gzipOptions: { level: 1 } });
   const result: ArchiveResult = { files: 0, dirs: 0, bytes: 0, skipped: [] };
   let failure: unknown = null;
+  let fail: (e: unknown) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);
     out.on('close', resolve);
-    out.on('error', reject);
-    archive.on('error', (e) => {
+    fail = (e: unknown) => {
       failure ??= e;
-      reject(e);
-    });
+      reject(failure);
+    };
+    out.on('error', fail);
+    archive.on('error', fail);
   });
   finished.catch(() => undefined);
   let appended = 0;
@@ -61,8 +63,8 @@ export async function runArchive(
   signal?.addEventListener('abort', onAbort, { once: true });
   archive.pipe(out);
 
-  const fileStream = (e: TreeEntry) =>
-    Readable.from(
+  const fileStream = (e: TreeEntry) => {
+    const stream = Readable.from(
       (async function* () {
         for (const c of e.content ?? []) {
           const blob = await repo.readBlob(c.id, BLOB_DATA, signal);
@@ -71,6 +73,13 @@ export async function runArchive(
         }
       })(),
     );
+    // A damaged blob ends the whole archive: a download with a silently broken file is worse.
+    stream.on('error', (err) => {
+      fail(err);
+      archive.abort();
+    });
+    return stream;
+  };
 
   try {
     const stack: { entries: TreeEntry[]; i: number; rel: string[]; all: boolean }[] = [
