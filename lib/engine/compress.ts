@@ -36,6 +36,16 @@ const inflateRaw = promisify(zlib.inflateRaw);
 const brotliCompress = promisify(zlib.brotliCompress);
 const brotliDecompress = promisify(zlib.brotliDecompress);
 
+/**
+ * The output buffer size for one zlib call. node:zlib's default of 16 KiB makes a 1 MiB blob take
+ * dozens of round trips between the thread pool and the main thread, each allocating a buffer;
+ * one buffer large enough for the whole result makes it a single round trip. Pages of the buffer that
+ * are never written are never touched, so a generous size costs address space, not memory.
+ */
+function outputChunk(length: number): number {
+  return Math.max(16 * 1024, length + 1024);
+}
+
 /** Returns true when `value` names a codec this version knows. */
 export function isCodec(value: unknown): value is Codec {
   return typeof value === 'string' && (CODECS as readonly string[]).includes(value);
@@ -54,9 +64,10 @@ export async function compress(codec: Codec, data: Buffer): Promise<Buffer> {
     case 'none':
       return data;
     case 'deflate':
-      return deflateRaw(data, { level: 1 });
+      return deflateRaw(data, { level: 1, chunkSize: outputChunk(data.length) });
     case 'brotli':
       return brotliCompress(data, {
+        chunkSize: outputChunk(data.length),
         params: {
           [zlib.constants.BROTLI_PARAM_QUALITY]: 1,
           [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
@@ -81,7 +92,7 @@ export async function decompress(codec: Codec, data: Buffer, rawLength: number, 
   let output: Buffer;
   try {
     // maxOutputLength must be at least 1; a 0-byte blob that decodes to 1 byte is caught below.
-    const options = { maxOutputLength: Math.max(1, rawLength) };
+    const options = { maxOutputLength: Math.max(1, rawLength), chunkSize: outputChunk(rawLength) };
     switch (codec) {
       case 'none':
         output = data;
