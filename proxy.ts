@@ -72,7 +72,8 @@ export function proxy(request: NextRequest): NextResponse {
 export const config = {
   matcher: [
     {
-      source: '/((?!_next/static|_next/image|favicon.ico).*)',
+      // /api/uploads streams large bodies, which the proxy would buffer; it checks cross-site requests itself.
+      source: '/((?!_next/static|_next/image|favicon.ico|api/uploads/).*)',
     },
   ],
 };

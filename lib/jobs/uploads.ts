@@ -71,8 +71,9 @@ export async function stageFile(dir: string, rel: string, body: ReadableStream<U
     const source = body ? Readable.fromWeb(body as never) : Readable.from([]);
     await pipeline(source, counter, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal });
   } catch (err) {
-    await fs.promises.rm(file, { force: true }).catch(() => {});
+    // The file that was already there stays; only a partial file of this request is removed.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('invalid', `"${rel}" was sent twice in this upload.`);
+    await fs.promises.rm(file, { force: true }).catch(() => {});
     throw err;
   }
   return written;

@@ -134,6 +134,17 @@ describe('backup actions and routes', () => {
     expect(access.handle).not.toHaveBeenCalled();
   });
 
+  it('refuses cross-site upload requests (the proxy does not run for uploads)', async () => {
+    state.user = alice;
+    const uploadRoute = await import('@/app/api/uploads/[planId]/route');
+    const url = `http://localhost/api/uploads/${planId}?batch=${crypto.randomUUID()}&path=a.txt`;
+    const res = await uploadRoute.PUT(new Request(url, { method: 'PUT', body: 'x', headers: { origin: 'https://evil.example' } }), { params: Promise.resolve({ planId }) });
+    expect(res.status).toBe(403);
+    const site = await uploadRoute.POST(new Request(url, { method: 'POST', body: '{}', headers: { 'sec-fetch-site': 'cross-site' } }), { params: Promise.resolve({ planId }) });
+    expect(site.status).toBe(403);
+    state.user = mallory;
+  });
+
   it('answers 401 to route handlers without a session', async () => {
     state.user = null;
     const jobRoute = await import('@/app/api/jobs/[id]/route');

@@ -2,6 +2,10 @@
  * Browser uploads into a plan (see lib/jobs/uploads.ts):
  * - PUT  /api/uploads/:planId?batch=<uuid>&path=<relative path>  body: the file's bytes, streamed to disk;
  * - POST /api/uploads/:planId?batch=<uuid>  JSON `{ passphrase? }`: queues a backup of the batch.
+ *
+ * proxy.ts does not run for this path: Next's proxy buffers a request body it forwards (and cuts it at
+ * 10 MB), which would defeat streaming. So the cross-site refusal the proxy gives other /api routes is
+ * applied here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,10 +19,24 @@ import { getPlan } from '@/lib/db/queries/plans';
 import { AppError } from '@/lib/errors';
 import { getJobs } from '@/lib/jobs';
 import { batchDir, stageFile, tooLarge, UPLOAD_FOLDER } from '@/lib/jobs/uploads';
+import { isCrossSiteWrite } from '@/lib/security/headers';
 
 export const dynamic = 'force-dynamic';
 
 type Ctx = { params: Promise<{ planId: string }> };
+
+function refuseCrossSite(request: Request): void {
+  const url = new URL(request.url);
+  const host = request.headers.get('host');
+  const refused = isCrossSiteWrite({
+    method: request.method,
+    origin: request.headers.get('origin'),
+    secFetchSite: request.headers.get('sec-fetch-site'),
+    ownOrigins: [url.origin, ...(host ? [`${url.protocol}//${host}`] : []), ...(process.env.COFFER_PUBLIC_URL ? [process.env.COFFER_PUBLIC_URL] : [])],
+    allowedOrigins: getConfig().COFFER_ALLOWED_ORIGINS,
+  });
+  if (refused) throw new AppError('forbidden', 'Cross-site requests are not allowed.');
+}
 
 async function ownedPlan(userId: string, planId: string) {
   const found = await getPlan(await getDb(), userId, planId);
@@ -27,6 +45,7 @@ async function ownedPlan(userId: string, planId: string) {
 }
 
 export const PUT = withUser<Ctx>(async (request, user, { params }) => {
+  refuseCrossSite(request);
   const { planId } = await params;
   await ownedPlan(user.id, planId);
   const search = new URL(request.url).searchParams;
@@ -44,6 +63,7 @@ export const PUT = withUser<Ctx>(async (request, user, { params }) => {
 });
 
 export const POST = withUser<Ctx>(async (request, user, { params }) => {
+  refuseCrossSite(request);
   const { planId } = await params;
   const { plan, repository } = await ownedPlan(user.id, planId);
   const config = getConfig();
