@@ -10,6 +10,8 @@ import path from 'node:path';
 /** The outcome of one timed command. */
 export interface Timed {
   seconds: number;
+  /** CPU time (user + system) of the command and its children. */
+  cpuSeconds: number;
   rssMiB: number;
   code: number;
   stdout: string;
@@ -34,15 +36,18 @@ export async function timed(command: string, args: string[], env: Record<string,
   });
   const seconds = (performance.now() - started) / 1000;
   let rssKb = 0;
+  let cpuSeconds = 0;
   try {
-    rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(report, 'utf8'))?.[1] ?? 0);
+    const text = readFileSync(report, 'utf8');
+    rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1] ?? 0);
+    cpuSeconds = Number(/User time \(seconds\): ([\d.]+)/.exec(text)?.[1] ?? 0) + Number(/System time \(seconds\): ([\d.]+)/.exec(text)?.[1] ?? 0);
   } finally {
     rmSync(report, { force: true });
   }
   if (!okCodes.includes(code)) {
     throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  return { seconds, rssMiB: rssKb / 1024, code, stdout, stderr };
+  return { seconds, cpuSeconds, rssMiB: rssKb / 1024, code, stdout, stderr };
 }
 
 /** Total size in bytes of the regular files under `dir`. */

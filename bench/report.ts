@@ -5,6 +5,8 @@
 /** One tool's figures for one step. */
 export interface ToolStep {
   seconds: number;
+  /** CPU seconds (user + system). */
+  cpuSeconds: number;
   mbPerSecond: number;
   peakRssMiB: number;
   addedBytes?: number;
@@ -30,12 +32,14 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** Renders the result as a fixed-width table with the Coffer/restic ratios. */
 export function report(result: BenchResult): string {
-  const rows: string[][] = [['step', 'coffer s', 'MB/s', 'RSS MiB', 'added', 'restic s', 'MB/s', 'RSS MiB', 'added', 'speed ratio']];
+  const rows: string[][] = [['step', 'coffer s', 'cpu s', 'MB/s', 'RSS MiB', 'added', 'restic s', 'cpu s', 'MB/s', 'RSS MiB', 'added', 'speed ratio']];
   for (const step of result.steps) {
     const c = step.tools.coffer;
     const r = step.tools.restic;
     const cells = (t?: ToolStep) =>
-      t ? [t.seconds.toFixed(2), t.mbPerSecond.toFixed(1), t.peakRssMiB.toFixed(0), t.addedBytes !== undefined ? mib(t.addedBytes) : '-'] : ['-', '-', '-', '-'];
+      t
+        ? [t.seconds.toFixed(2), t.cpuSeconds.toFixed(1), t.mbPerSecond.toFixed(1), t.peakRssMiB.toFixed(0), t.addedBytes !== undefined ? mib(t.addedBytes) : '-']
+        : ['-', '-', '-', '-', '-'];
     const ratio = c && r ? (r.seconds / c.seconds).toFixed(2) : '-';
     rows.push([step.step, ...cells(c), ...cells(r), ratio]);
   }
@@ -50,6 +54,6 @@ export function report(result: BenchResult): string {
   if (restic !== undefined) lines.push(`restic repository: ${mib(restic)} (${(restic / data).toFixed(3)} of the data)`);
   if (coffer !== undefined && restic !== undefined) lines.push(`size ratio coffer/restic: ${(coffer / restic).toFixed(3)}`);
   lines.push(`restore verified with diff -r: ${Object.entries(result.restoreVerified).map(([k, v]) => `${k} ${v ? 'identical' : 'DIFFERENT'}`).join(', ')}`);
-  lines.push('speed ratio = restic time / coffer time (>= 1 means Coffer is faster)');
+  lines.push('speed ratio = restic time / coffer time (>= 1 means Coffer is faster); added: coffer counts stored (compressed) bytes, restic uncompressed');
   return `${lines.join('\n')}\n`;
 }

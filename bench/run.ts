@@ -145,7 +145,7 @@ async function main(): Promise<void> {
 }
 
 function toolStep(run: Timed, bytes: number, added?: number): ToolStep {
-  return { seconds: run.seconds, mbPerSecond: bytes / 1e6 / run.seconds, peakRssMiB: run.rssMiB, ...(added !== undefined ? { addedBytes: added } : {}) };
+  return { seconds: run.seconds, cpuSeconds: run.cpuSeconds, mbPerSecond: bytes / 1e6 / run.seconds, peakRssMiB: run.rssMiB, ...(added !== undefined ? { addedBytes: added } : {}) };
 }
 
 // `sync` so dirty pages of the dataset do not land in the first timed step.
