@@ -77,7 +77,6 @@ test.describe.serial('backups', () => {
     await page.getByRole('button', { name: 'Run backup now' }).click();
     const bar = page.getByRole('progressbar', { name: 'Backup progress' });
     await expect(bar).toBeVisible();
-    await shoot(page, 'running-job');
     await waitForJob(page, 'succeeded');
     await expect(bar).toHaveAttribute('aria-valuenow', '100');
     jobId = (await page.getByTestId('job-progress').last().getAttribute('data-job-id'))!;
@@ -175,10 +174,11 @@ test.describe.serial('backups', () => {
     test.setTimeout(240_000);
     const long = path.join(ROOT, `long-${tag}`);
     fs.mkdirSync(long, { recursive: true });
-    for (let i = 0; i < 3; i++) {
-      const fd = fs.openSync(path.join(long, `sparse-${i}.img`), 'w');
-      fs.ftruncateSync(fd, 3 * 1024 ** 3);
-      fs.closeSync(fd);
+    // Random data (no deduplication, no compression) keeps the backup busy for several seconds.
+    const block = Buffer.alloc(64 * 1024 * 1024);
+    for (let i = 0; i < 24; i++) {
+      crypto.randomFillSync(block);
+      fs.writeFileSync(path.join(long, `random-${i}.bin`), block);
     }
     await ensureAdmin(page);
     await page.goto('/backups/new');
@@ -189,6 +189,8 @@ test.describe.serial('backups', () => {
     await expect(page).toHaveURL(/\/backups\/[0-9a-f-]{36}/, { timeout: 30_000 });
     await page.getByRole('button', { name: 'Run backup now' }).click();
     await waitForJob(page, 'running', 60_000);
+    await expect(page.getByRole('progressbar', { name: 'Backup progress' })).toHaveAttribute('aria-valuenow', /\d+/);
+    await shoot(page, 'running-job');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await waitForJob(page, 'cancelled');
     await page.getByRole('button', { name: 'Delete plan' }).click();

@@ -52,9 +52,12 @@ export function SnapshotWorkspace({ planId, snapshotId, sources }: { planId: str
                 <input type="radio" name="destination" value="elsewhere" checked={destination === 'elsewhere'} onChange={() => setDestination('elsewhere')} />
                 Another folder
               </label>
-              <label className="flex items-center gap-2">
-                <input type="radio" name="destination" value="original" checked={destination === 'original'} onChange={() => setDestination('original')} />
-                The original location <span className="truncate font-mono text-xs text-slate-500">({sources.join(', ')})</span>
+              <label className="flex items-start gap-2">
+                <input type="radio" name="destination" value="original" className="mt-1" checked={destination === 'original'} onChange={() => setDestination('original')} />
+                <span className="min-w-0">
+                  The original location
+                  <span className="block font-mono text-xs break-all text-slate-500">{sources.join(', ')}</span>
+                </span>
               </label>
             </fieldset>
             {destination === 'elsewhere' ? <Field label="Target folder" name="target" placeholder="/path/on/the/server" errors={errors?.target} hint="Created if missing; must be inside the allowed folders." /> : null}
