@@ -66,7 +66,7 @@ describe('restoreToArchive', () => {
       for (const pack of fs.readdirSync(path.join(dir, 'data', sub))) {
         const p = path.join(dir, 'data', sub, pack);
         const b = fs.readFileSync(p);
-        b[20] ^= 1;
+        b[20] = b[20]! ^ 1;
         fs.writeFileSync(p, b);
       }
     }

@@ -31,7 +31,7 @@ describe('backup under faults', () => {
         fs.rmSync(p);
         fs.symlinkSync(outside, p);
       }
-      return real(p, flags, mode);
+      return real(p, flags ?? 'r', mode);
     }) as typeof fs.openSync);
     try {
       const { summary, snapshot } = await repo.backup([src]);
@@ -49,7 +49,7 @@ describe('backup under faults', () => {
     dirs.push(dir);
     const real = fs.openSync;
     const spy = vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
-      const fd = real(p, flags, mode);
+      const fd = real(p, flags ?? 'r', mode);
       if (String(p).endsWith('f001')) fs.appendFileSync(p, 'more');
       return fd;
     }) as typeof fs.openSync);
@@ -107,7 +107,9 @@ describe('backup under faults', () => {
   it('walks very deep folders and warns about paths that are too long', async () => {
     const src = tempDir('coffer-src');
     // rm -rf handles trees deeper than PATH_MAX; fs.rmSync does not.
-    onTestFinished(() => execFileSync('rm', ['-rf', src]));
+    onTestFinished(() => {
+      execFileSync('rm', ['-rf', src]);
+    });
     const cwd = process.cwd();
     try {
       process.chdir(src);

@@ -42,7 +42,7 @@ describe('opening a repository', () => {
     dirs.push(dir);
     const slot = JSON.parse(fs.readFileSync(slotFile(dir), 'utf8')) as Record<string, string>;
     const wrapped = Buffer.from(slot.wrapped!, 'base64');
-    wrapped[3] ^= 1;
+    wrapped[3] = wrapped[3]! ^ 1;
     slot.wrapped = wrapped.toString('base64');
     fs.writeFileSync(slotFile(dir), JSON.stringify(slot));
     // The commitment covers the wrapped key, so a changed ciphertext no longer matches it.

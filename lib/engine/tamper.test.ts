@@ -79,7 +79,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       const { dir, r } = await copy();
       const victim = dataPacks(dir).sort((a, b) => fs.statSync(path.join(dir, b)).size - fs.statSync(path.join(dir, a)).size)[0]!;
       const bytes = fs.readFileSync(path.join(dir, victim));
-      bytes[10] ^= 0x40;
+      bytes[10] = bytes[10]! ^ 0x40;
       fs.writeFileSync(path.join(dir, victim), bytes);
       expect((await r.check()).ok).toBe(true);
       const report = await r.check({ readData: true });
@@ -131,7 +131,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       const { dir, r } = await copy();
       const index = repoFiles(dir).find((f) => f.startsWith('index/'))!;
       const bytes = fs.readFileSync(path.join(dir, index));
-      bytes[bytes.length - 20] ^= 1;
+      bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 1;
       fs.writeFileSync(path.join(dir, index), bytes);
       const report = await r.check();
       expect(report.ok).toBe(false);
@@ -146,7 +146,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       const { dir, r } = await copy();
       const snap = repoFiles(dir).find((f) => f.startsWith('snapshots/'))!;
       const bytes = fs.readFileSync(path.join(dir, snap));
-      bytes[bytes.length - 5] ^= 1;
+      bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 1;
       fs.writeFileSync(path.join(dir, snap), bytes);
       const report = await r.check();
       expect(report.errors.map((e) => e.object)).toContain(snap);
@@ -167,13 +167,13 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
         const original = fs.readFileSync(p);
         const at = (s * 7919 + 13) % original.length;
         const mutated = Buffer.from(original);
-        mutated[at] ^= 1 << s % 8;
+        mutated[at] = mutated[at]! ^ 1 << s % 8;
         fs.writeFileSync(p, mutated);
         const out = tempDir('coffer-mut');
         try {
           // Reopen only when the config or a key slot changed: scrypt makes opening slow on purpose.
-          const needOpen = !opened || file === 'config' || file.startsWith('keys/');
-          const r = needOpen ? await reopen(dir) : opened!;
+          const needOpen: boolean = !opened || file === 'config' || file.startsWith('keys/');
+          const r: Repository = needOpen ? await reopen(dir) : opened!;
           if (!needOpen || (!file.startsWith('keys/') && file !== 'config')) opened = r;
           const res = await r.restore('latest', out);
           if (res.failures.length > 0) outcomes.errors++;
