@@ -208,7 +208,7 @@ test.describe.serial('backups', () => {
   test('the dashboard lists the plan with its last run', async ({ page }) => {
     await ensureAdmin(page);
     await page.goto('/dashboard');
-    await expect(page.getByRole('link', { name: `Photos ${tag}` })).toBeVisible();
+    await expect(page.getByRole('link', { name: `Photos ${tag}`, exact: true })).toBeVisible();
     await expect(page.getByText('Repository size')).toBeVisible();
     await shoot(page, 'dashboard');
   });
