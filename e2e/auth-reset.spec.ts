@@ -33,7 +33,7 @@ test.describe('forgot password', () => {
   test('resets the password with the emailed code; the new password works and the old does not', async ({ browser }) => {
     const user = { name: 'Rita Reset', email: uniqueEmail('reset'), password: 'first long passphrase' };
     const page = await inviteUser(browser, user);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
     const code = await requestCode(page, user.email);
     await enterCode(page, code, true);
@@ -59,7 +59,7 @@ test.describe('forgot password', () => {
   test('refuses a code that was already used', async ({ browser }) => {
     const user = { name: 'Uma Used', email: uniqueEmail('reuse'), password: 'first long passphrase' };
     const page = await inviteUser(browser, user);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     const code = await requestCode(page, user.email);
     const flowCookie = (await page.context().cookies()).filter((c) => c.name.endsWith('coffer.flow'));
     expect(flowCookie).toHaveLength(1);
@@ -76,7 +76,7 @@ test.describe('forgot password', () => {
   test('refuses the right code after 5 wrong ones', async ({ browser }) => {
     const user = { name: 'Wes Wrong', email: uniqueEmail('wrong'), password: 'first long passphrase' };
     const page = await inviteUser(browser, user);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     const code = await requestCode(page, user.email);
     const wrong = code === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++) await enterCode(page, wrong);

@@ -24,7 +24,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
 
 /** Signs out from the header and waits for the sign-in page. */
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/login/);
 }
 
