@@ -2,7 +2,8 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CODECS, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, type Codec } from './compress';
+import { CODECS, DEFAULT_CODEC, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, zstdAvailable, type Codec } from './compress';
+import { zstdBinding } from './compress-zstd';
 import { IntegrityError, UnsupportedFormatError } from './errors';
 
 function pseudoRandom(length: number, seed: string): Buffer {
@@ -23,6 +24,8 @@ function text(length: number): Buffer {
   return Buffer.from(parts.join('')).subarray(0, length);
 }
 
+const ZSTD_SLACK = 1 << 20;
+
 describe('compress', () => {
   const sizes = [0, 1, 2, 63, 64, 4097, 65_537, 1_000_003, 8 << 20];
 
@@ -41,7 +44,7 @@ describe('compress', () => {
 
   it('compresses text with every real codec', async () => {
     const data = text(1 << 20);
-    for (const codec of ['deflate', 'brotli'] as const) {
+    for (const codec of ['deflate', 'brotli', 'zstd'] as const) {
       expect((await compress(codec, data)).length).toBeLessThan(data.length / 2);
     }
   });
@@ -73,6 +76,41 @@ describe('compress', () => {
     }
   });
 
+  it('uses zstd by default where its binding is installed', () => {
+    expect(zstdAvailable()).toBe(true);
+    expect(DEFAULT_CODEC).toBe('zstd');
+  });
+
+  it('refuses a zstd bomb before decoding it', async () => {
+    const bomb = await zstdBinding()!.compress(Buffer.alloc(256 << 20), 1);
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const before = process.memoryUsage().rss;
+    const error = await decompress('zstd', bomb, 1 << 20, 'blob abcd').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/blob abcd .*more than the recorded/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 << 20);
+  });
+
+  it('refuses zstd frames Coffer never writes', async () => {
+    const data = text(300_000);
+    const frame = await compress('zstd', data);
+    const two = Buffer.concat([frame, frame]);
+    await expect(decompress('zstd', two, data.length * 2)).rejects.toThrow(/trailing data/);
+    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]), frame]);
+    await expect(decompress('zstd', skippable, data.length)).rejects.toThrow(/bad magic/);
+    const withDictionary = Buffer.from(frame);
+    withDictionary[4] = withDictionary[4]! | 0x01;
+    await expect(decompress('zstd', withDictionary, data.length)).rejects.toThrow(/dictionaries/);
+    const hugeWindow = Buffer.from(frame);
+    if ((hugeWindow[4]! & 0x20) === 0) {
+      hugeWindow[5] = 0xf8;
+      await expect(decompress('zstd', hugeWindow, data.length)).rejects.toThrow(/window/);
+    }
+    await expect(decompress('zstd', frame.subarray(0, frame.length - 1), data.length)).rejects.toBeInstanceOf(IntegrityError);
+    await expect(decompress('zstd', frame, data.length + ZSTD_SLACK)).rejects.toThrow(/cannot decode to the recorded/);
+    await expect(decompress('zstd', Buffer.alloc(3), 0)).rejects.toBeInstanceOf(IntegrityError);
+  });
+
   it('refuses output shorter or longer than the recorded length', async () => {
     const data = text(10_000);
     for (const codec of CODECS) {
@@ -86,7 +124,7 @@ describe('compress', () => {
   });
 
   it('refuses damaged compressed data', async () => {
-    for (const codec of ['deflate', 'brotli'] as const) {
+    for (const codec of ['deflate', 'brotli', 'zstd'] as const) {
       const packed = await compress(codec, text(100_000));
       const damaged = Buffer.from(packed);
       damaged.fill(0xff, 10, 40);
@@ -116,7 +154,7 @@ describe('compress', () => {
   it('chooses codecs by mode', () => {
     const compressible = text(100_000);
     const random = pseudoRandom(100_000, 'c');
-    expect(chooseCodec('auto', compressible)).toBe('brotli');
+    expect(chooseCodec('auto', compressible)).toBe(DEFAULT_CODEC);
     expect(chooseCodec('auto', random)).toBe('none');
     expect(chooseCodec('off', compressible)).toBe('none');
     expect(chooseCodec('deflate', compressible)).toBe('deflate');
@@ -126,7 +164,7 @@ describe('compress', () => {
   it('stores raw when compression saves less than 3 %', async () => {
     const compressible = text(200_000);
     const stored = await toStoredForm('auto', compressible);
-    expect(stored.codec).toBe('brotli');
+    expect(stored.codec).toBe(DEFAULT_CODEC);
     expect(await decompress(stored.codec, stored.data, compressible.length)).toEqual(compressible);
     // The first sample is zeros, so the sampler says compressible, but the whole saves under 1 %.
     const mostlyRandom = Buffer.concat([Buffer.alloc(4096), pseudoRandom(1 << 20, 'm')]);
