@@ -16,7 +16,7 @@ interface Run {
 /** Runs the real `coffer` binary in a child process, as a user would from a shell (stdin not a TTY). */
 function coffer(args: string[], options: { env?: Record<string, string | undefined>; uid?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, COFFER_PASSWORD: PASSWORD, ...options.env };
+    const env: Record<string, string | undefined> = { ...process.env, COFFER_PASSWORD: PASSWORD, ...options.env };
     for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], uid: options.uid, gid: options.uid });
     let stdout = '';
