@@ -18,7 +18,7 @@ function coffer(args: string[], options: { env?: Record<string, string | undefin
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, COFFER_PASSWORD: PASSWORD, ...options.env };
     for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], uid: options.uid, gid: options.uid });
+    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], uid: options.uid, gid: options.uid });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
