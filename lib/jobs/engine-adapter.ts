@@ -109,6 +109,9 @@ export function describeEngineError(err: unknown): string {
   if (err instanceof AbortedError) return 'Cancelled.';
   if (err instanceof EngineError) return err.message;
   if (err instanceof Error && err.name === 'PathRefusedError') return err.message;
+  if (err instanceof Error && err.name === 'PassphraseNeededError') {
+    return 'No passphrase was at hand for this encrypted backup (a passphrase entered for a run is kept only in memory, and the server restarted). Run it again and enter the passphrase.';
+  }
   console.error('Unexpected error in a job:', err);
   return `Unexpected error: ${err instanceof Error ? err.message : String(err)}. See the server log.`;
 }
