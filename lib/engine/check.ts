@@ -181,6 +181,8 @@ async function readPack(repo: RepositoryCore, id: string): Promise<string | null
     const { packType, salt, blobs } = parsePackHeader(repo.crypto, raw, `pack ${id}`);
     const key = packKey(repo.crypto, packType, salt);
     const n = repo.packNumber(id);
+    const known = n === undefined ? undefined : repo.packs[n];
+    if (known && (!known.salt.equals(salt) || known.packType !== packType)) return 'the pack header and the index disagree (salt or type)';
     for (const b of blobs) {
       const object = `${b.type === BLOB_TREE ? 'tree' : 'data'} blob ${b.id.toString('hex')} in pack ${id}`;
       const i = repo.index.find(b.id);
