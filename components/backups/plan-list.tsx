@@ -21,7 +21,7 @@ export function PlanList({ plans }: { plans: PlanSummary[] }) {
               </p>
             </div>
             <div className="flex shrink-0 flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-300">
-              {repository.encrypted ? <span className="text-xs">🔒 encrypted</span> : null}
+              {repository.encrypted ? <span className="rounded border border-slate-300 px-1.5 text-xs dark:border-slate-700">encrypted</span> : null}
               {lastJob ? (
                 <>
                   <StatusBadge status={lastJob.status} warnings={lastJob.warnings.length} />
