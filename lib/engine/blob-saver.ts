@@ -5,6 +5,7 @@
  * plus `maxPendingWrites` packs being written.
  */
 import { toStoredForm, type CompressionMode } from './compress';
+import { BufferPool } from './buffer-pool';
 import { blobId, sealBlob, BLOB_DATA, type BlobType } from './crypto';
 import { PENDING_PACK } from './blob-index';
 import { encodeIndex, type IndexedPack } from './index-file';
@@ -25,6 +26,9 @@ export class BlobSaver {
   bytesAdded = 0;
   blobsAdded = 0;
   readonly maxInFlight: number;
+  private pool = new BufferPool();
+  /** Pooled copies still referenced by an open or unwritten pack (plain repositories store them as is). */
+  private heldByPack = new Map<PackWriter, Buffer[]>();
 
   constructor(
     private readonly repo: RepositoryCore,
@@ -61,7 +65,7 @@ export class BlobSaver {
     this.rethrow();
     if (this.repo.index.has(id)) return { id, added: false };
     const entry = this.repo.index.add(id, { pack: PENDING_PACK, offset: 0, length: 0, rawLength: data.length, type, codec: 0 });
-    const copy = Buffer.allocUnsafeSlow(data.length);
+    const copy = this.pool.take(data.length);
     copy.set(data);
     const task = this.store(type, id, copy, entry).then(
       () => {
@@ -88,6 +92,12 @@ export class BlobSaver {
     }
     const ref = { type, id, rawLength: plain.length, codec: stored.codec };
     const parts = sealBlob(this.repo.crypto, slot.w.key, ref, stored.data);
+    // The copy can go back to the pool unless the pack holds it as is (uncompressed, unencrypted).
+    if (parts.some((p) => p.buffer === plain.buffer)) {
+      const held = this.heldByPack.get(slot.w) ?? [];
+      held.push(plain);
+      this.heldByPack.set(slot.w, held);
+    } else this.pool.give(plain);
     const b = slot.w.add(ref, parts);
     this.repo.index.set(entry, {
       pack: slot.n,
@@ -109,9 +119,12 @@ export class BlobSaver {
     const p = slot.w.finish();
     this.repo.namePack(slot.n, p.id);
     this.repo.packs[slot.n]!.length = p.length;
+    const held = this.heldByPack.get(slot.w) ?? [];
+    this.heldByPack.delete(slot.w);
     const write = this.writePack(p).then(
       () => {
         this.writes.delete(write);
+        for (const b of held) this.pool.give(b);
       },
       (e: unknown) => {
         this.writes.delete(write);

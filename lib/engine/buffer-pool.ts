@@ -1,0 +1,32 @@
+/**
+ * A small pool of reusable buffers for chunk copies during backup. Freshly allocated memory is slow to
+ * touch (page faults: about 1 GB/s here against 10+ GB/s for reused memory), and a backup copies every
+ * new chunk once, so reusing the copies' memory matters. Buffers come in power-of-two size classes from
+ * 64 KiB; smaller requests use Node's own allocator.
+ */
+
+const MIN_CLASS = 16; // 64 KiB
+const PER_CLASS = 12;
+
+export class BufferPool {
+  private free = new Map<number, Buffer[]>();
+
+  /** A buffer of exactly `size` bytes (a view of a pooled one); contents are undefined. */
+  take(size: number): Buffer {
+    if (size < 1 << MIN_CLASS) return Buffer.allocUnsafe(size);
+    const cls = Math.max(MIN_CLASS, Math.ceil(Math.log2(size)));
+    const list = this.free.get(cls);
+    const buf = list?.pop() ?? Buffer.allocUnsafeSlow(1 << cls);
+    return buf.subarray(0, size);
+  }
+
+  /** Returns a buffer from `take`; the caller must not use it afterwards. */
+  give(view: Buffer): void {
+    const buf = Buffer.from(view.buffer, 0, view.buffer.byteLength);
+    const cls = Math.log2(buf.length);
+    if (view.byteOffset !== 0 || !Number.isInteger(cls) || cls < MIN_CLASS) return;
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    if (list.length < PER_CLASS) list.push(buf);
+  }
+}
