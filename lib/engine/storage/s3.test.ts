@@ -121,7 +121,7 @@ describe('S3Storage', () => {
 
   it('tests a connection by writing, reading and deleting a probe object', async () => {
     const s = storage(server.endpoint);
-    expect(await s.testConnection()).toEqual({ ok: true, message: `Connected to ${s.location}: writing, reading and deleting work` });
+    expect(await s.testConnection()).toEqual({ ok: true, message: `Connected to ${s.location}: writing, reading, listing and deleting work` });
     expect(await s.list('')).toEqual([]);
     const noBucket = storage(server.endpoint, { bucket: 'no-such-bucket' });
     expect(await noBucket.testConnection()).toEqual({ ok: false, message: expect.stringContaining('the bucket no-such-bucket does not exist') });

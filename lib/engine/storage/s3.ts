@@ -293,20 +293,28 @@ export class S3Storage implements Storage {
   }
 
   /**
-   * Checks the settings by writing, reading back and deleting a probe object next to the repository.
-   * Never throws: returns `{ ok: false, message }` with a message for people (no credentials in it).
+   * Checks the settings by writing, reading back, listing and deleting a probe object next to the
+   * repository (the permissions a repository needs). Never throws: returns `{ ok: false, message }`
+   * with a message for people (no credentials in it). Failures are retried like any request, so a
+   * caller behind a button may want a storage built with `retries: 1`.
    */
   async testConnection(signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
     const probe = `connection-test-${randomBytes(8).toString('hex')}`;
     const payload = randomBytes(32);
+    let written = false;
     try {
       await this.write(probe, payload, { signal });
+      written = true;
       const back = await this.read(probe, signal);
+      await this.list('locks', signal);
       await this.delete(probe);
+      written = false;
       if (!back.equals(payload)) return { ok: false, message: `${this.location}: an object read back differs from what was written` };
-      return { ok: true, message: `Connected to ${this.location}: writing, reading and deleting work` };
+      return { ok: true, message: `Connected to ${this.location}: writing, reading, listing and deleting work` };
     } catch (error) {
       return { ok: false, message: redact((error as Error).message, this.secrets) };
+    } finally {
+      if (written) await this.delete(probe).catch(() => undefined);
     }
   }
 
