@@ -1,6 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CODECS, DEFAULT_CODEC, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, zstdAvailable, type Codec } from './compress';
 import { zstdBinding } from './compress-zstd';
@@ -176,5 +177,44 @@ describe('compress', () => {
     const raw = await toStoredForm('auto', random);
     expect(raw.codec).toBe('none');
     expect(raw.data).toBe(random);
+  });
+});
+
+describe('compress (fuzz)', () => {
+  it('returns exactly the recorded length or throws IntegrityError for a mutated or truncated blob', async () => {
+    const data = text(200_000);
+    for (const codec of ['deflate', 'brotli', 'zstd'] as const) {
+      const packed = await compress(codec, data);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat({ max: packed.length - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 0, max: packed.length }),
+          async (flips, cut) => {
+            const mutated = Buffer.from(packed.subarray(0, Math.max(cut, 1)));
+            for (const [at, xor] of flips) if (at < mutated.length) mutated[at] = mutated[at]! ^ xor;
+            try {
+              const out = await decompress(codec, mutated, data.length);
+              expect(out.length).toBe(data.length);
+            } catch (error) {
+              expect(error).toBeInstanceOf(IntegrityError);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    }
+  });
+
+  it('checks arbitrary bytes as zstd frames with typed errors only', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 1 << 20 }), async (bytes, rawLength) => {
+        const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from(bytes)]);
+        await decompress('zstd', frame, rawLength).then(
+          (out) => expect(out.length).toBe(rawLength),
+          (error: unknown) => expect(error).toBeInstanceOf(IntegrityError),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });
