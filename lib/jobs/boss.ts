@@ -51,9 +51,12 @@ export const BOSS_SCHEMA = 'pgboss';
 export function createBoss(database: Database): PgBoss {
   const client = (database.db as unknown as { $client: unknown }).$client;
   const db = database.driver === 'pglite' ? fromPglite(client as PGlite) : fromPostgresJs(client as Sql);
-  return new PgBoss({
+  const boss = new PgBoss({
     db: db as never,
     schema: BOSS_SCHEMA,
     ...(database.driver === 'pglite' ? { backend: 'pglite' as never } : {}),
   });
+  // An 'error' event without a listener would throw and take the server down; pg-boss retries by itself.
+  boss.on('error', (err: unknown) => console.error('Job queue error (pg-boss):', err));
+  return boss;
 }
