@@ -15,6 +15,7 @@ import { findCut } from './chunker';
 import { BLOB_DATA, BLOB_TREE } from './crypto';
 import { AbortedError, EngineError } from './errors';
 import { compileExcludes } from './glob';
+import { assertInsideRoots } from './roots';
 import type { RepositoryCore } from './repository';
 import type { Snapshot } from './snapshot';
 import { encodeTree, type ContentRef, type TreeEntry } from './tree';
@@ -40,6 +41,8 @@ export interface BackupOptions {
   host?: string;
   onProgress?: (p: BackupProgress) => void;
   signal?: AbortSignal;
+  /** When set, every source (after realpath) must lie inside one of these folders (UnsafePathError). */
+  allowedRoots?: string[];
 }
 
 /** A per-file problem that did not stop the backup. */
@@ -91,11 +94,15 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   const signal = opts.signal;
   if (sources.length === 0) throw new EngineError('Nothing to back up: no source paths given');
   const roots = sources.map((s) => {
+    let real: string;
     try {
-      return fs.realpathSync(path.resolve(s));
+      real = fs.realpathSync(path.resolve(s));
     } catch (cause) {
       throw new EngineError(`Cannot back up ${s}: ${(cause as Error).message}`, { cause });
     }
+    // Symlinks below the roots are stored as links, never followed, so checking the roots suffices.
+    assertInsideRoots(real, opts.allowedRoots, 'The source');
+    return real;
   });
   const rootNames = roots.map((r) => Buffer.from(path.basename(r) || 'root'));
   const seen = new Set<string>();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
 import type { RepositoryCore } from './repository';
+import { assertInsideRoots } from './roots';
 import { isSafeName, type ContentRef, type TreeEntry } from './tree';
 
 /** What to do when a file to restore already exists. */
@@ -32,6 +33,8 @@ export interface RestoreOptions {
   overwrite?: OverwritePolicy;
   onProgress?: (p: RestoreProgress) => void;
   signal?: AbortSignal;
+  /** When set, the target (after realpath) must lie inside one of these folders (UnsafePathError). */
+  allowedRoots?: string[];
 }
 
 /** The outcome of a restore. Files in `failures` were not written; everything else was. */
@@ -114,8 +117,11 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const signal = opts.signal;
   const policy = opts.overwrite ?? 'skip';
   const includes = parseIncludes(opts.include);
+  assertInsideRoots(target, opts.allowedRoots, 'The restore target');
   const targetExisted = fs.existsSync(target);
   fs.mkdirSync(target, { recursive: true });
+  // Again after creating it: a symlink swapped in meanwhile must not lead outside.
+  assertInsideRoots(target, opts.allowedRoots, 'The restore target');
   const targetReal = Buffer.from(fs.realpathSync(path.resolve(target)));
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, skipped: [], failures: [] };
   const created = new Set<string>();

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, IntegrityError } from './errors';
 import type { Repository } from './index';
-import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, text } from './test-helpers';
+import crypto from 'node:crypto';
+import { BLOB_DATA } from './crypto';
+import { encodeIndex, parseIndex } from './index-file';
+import { RepositoryCore } from './repository';
+import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, TEST_PASSPHRASE, testStorage, text } from './test-helpers';
 
 /** All files of a repository directory, relative, sorted. */
 function repoFiles(dir: string, sub = ''): string[] {
@@ -16,7 +20,12 @@ function repoFiles(dir: string, sub = ''): string[] {
   return out.sort();
 }
 
-const dataPacks = (dir: string) => repoFiles(dir).filter((f) => f.startsWith('data/'));
+/** Paths of the packs holding file content (not trees), from the repository's index. */
+async function dataPacks(dir: string): Promise<string[]> {
+  const core = await RepositoryCore.open(testStorage(dir), { passphrase: TEST_PASSPHRASE });
+  await core.loadIndex();
+  return core.packs.filter((p) => p.packType === BLOB_DATA).map((p) => `data/${p.id.slice(0, 2)}/${p.id}`).sort();
+}
 
 for (const encryption of ['none', 'aes-256-gcm'] as const) {
   describe(`tamper detection (${encryption})`, () => {
@@ -77,7 +86,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
 
     it('names a pack with one flipped byte and the files it holds', async () => {
       const { dir, r } = await copy();
-      const victim = dataPacks(dir).sort((a, b) => fs.statSync(path.join(dir, b)).size - fs.statSync(path.join(dir, a)).size)[0]!;
+      const victim = (await dataPacks(dir)).sort((a, b) => fs.statSync(path.join(dir, b)).size - fs.statSync(path.join(dir, a)).size)[0]!;
       const bytes = fs.readFileSync(path.join(dir, victim));
       bytes[10] = bytes[10]! ^ 0x40;
       fs.writeFileSync(path.join(dir, victim), bytes);
@@ -93,7 +102,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
 
     it('names a truncated pack without reading data', async () => {
       const { dir, r } = await copy();
-      const victim = dataPacks(dir)[0]!;
+      const victim = (await dataPacks(dir))[0]!;
       const bytes = fs.readFileSync(path.join(dir, victim));
       fs.writeFileSync(path.join(dir, victim), bytes.subarray(0, bytes.length - 100));
       const report = await r.check();
@@ -103,7 +112,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
 
     it('names a deleted pack and the files it held', async () => {
       const { dir, r } = await copy();
-      const victim = dataPacks(dir)[1]!;
+      const victim = (await dataPacks(dir))[1]!;
       fs.rmSync(path.join(dir, victim));
       const report = await r.check();
       expect(report.damagedPacks.map((d) => d.pack)).toEqual([path.basename(victim)]);
@@ -113,7 +122,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
 
     it('detects two swapped packs', async () => {
       const { dir, r } = await copy();
-      const packs = dataPacks(dir);
+      const packs = await dataPacks(dir);
       const [a, b] = [path.join(dir, packs[0]!), path.join(dir, packs[1]!)];
       const ba = fs.readFileSync(a);
       fs.writeFileSync(a, fs.readFileSync(b));
@@ -140,6 +149,26 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       dirs.push(out);
       // With its only index damaged the snapshot's trees cannot be found: restore fails cleanly.
       await expect(r.restore('latest', out)).rejects.toBeInstanceOf(IntegrityError);
+    });
+
+    it('fails blobs moved under other ids by a forged index that passes every hash', async () => {
+      const { dir } = await copy();
+      const core = await RepositoryCore.open(testStorage(dir), { passphrase: TEST_PASSPHRASE });
+      const indexName = repoFiles(dir).find((f) => f.startsWith('index/'))!;
+      const packs = parseIndex(core.crypto, fs.readFileSync(path.join(dir, indexName)), indexName);
+      const data = packs.find((p) => p.packType === BLOB_DATA && p.blobs.length >= 2)!;
+      const [a, b] = [data.blobs[0]!, data.blobs[1]!];
+      [a.id, b.id] = [b.id, a.id];
+      const forged = encodeIndex(core.crypto, packs);
+      fs.rmSync(path.join(dir, indexName));
+      fs.writeFileSync(path.join(dir, 'index', crypto.createHash('sha256').update(forged).digest('hex')), forged);
+      const r = await reopen(dir);
+      const out = tempDir('coffer-out');
+      dirs.push(out);
+      const res = await r.restore('latest', out);
+      expect(res.failures.length).toBeGreaterThan(0);
+      for (const f of res.failures) expect(f.error).toBeInstanceOf(IntegrityError);
+      expect((await r.check({ readData: true })).ok).toBe(false);
     });
 
     it('names an edited snapshot', async () => {
