@@ -17,19 +17,31 @@ const UNITS = { y: 'years', m: 'months', d: 'days', h: 'hours' } as const;
 /** Parses `2y5m7d3h`; throws an Error saying what is wrong (unknown unit, missing number, repeats). */
 export function parseDuration(text: string): RetentionDuration {
   const d: RetentionDuration = { years: 0, months: 0, days: 0, hours: 0 };
-  if (typeof text !== 'string' || text.trim() === '') throw new Error('a duration such as 30d or 1y6m is required');
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new Error('a duration such as 30d or 1y6m is required');
   const seen = new Set<string>();
   let rest = text.trim();
   while (rest !== '') {
     const match = /^(\d+)([a-zA-Z]?)/.exec(rest);
-    if (!match) throw new Error(`${JSON.stringify(text)} is not a duration: expected a number at ${JSON.stringify(rest)} (use forms like 2y5m7d3h)`);
+    if (!match)
+      throw new Error(
+        `${JSON.stringify(text)} is not a duration: expected a number at ${JSON.stringify(rest)} (use forms like 2y5m7d3h)`,
+      );
     const [whole, digits = '', unit = ''] = match;
-    if (unit === '') throw new Error(`${JSON.stringify(text)} is not a duration: the number ${digits} has no unit (y, m, d or h)`);
-    if (!(unit in UNITS)) throw new Error(`${JSON.stringify(text)} is not a duration: unknown unit ${JSON.stringify(unit)} (use y, m, d or h)`);
-    if (seen.has(unit)) throw new Error(`${JSON.stringify(text)} is not a duration: the unit ${unit} appears twice`);
+    if (unit === '')
+      throw new Error(
+        `${JSON.stringify(text)} is not a duration: the number ${digits} has no unit (y, m, d or h)`,
+      );
+    if (!(unit in UNITS))
+      throw new Error(
+        `${JSON.stringify(text)} is not a duration: unknown unit ${JSON.stringify(unit)} (use y, m, d or h)`,
+      );
+    if (seen.has(unit))
+      throw new Error(`${JSON.stringify(text)} is not a duration: the unit ${unit} appears twice`);
     seen.add(unit);
     const value = Number(digits);
-    if (!Number.isSafeInteger(value) || value > 100_000) throw new Error(`${JSON.stringify(text)} is not a duration: ${digits} is too large`);
+    if (!Number.isSafeInteger(value) || value > 100_000)
+      throw new Error(`${JSON.stringify(text)} is not a duration: ${digits} is too large`);
     d[UNITS[unit as keyof typeof UNITS]] = value;
     rest = rest.slice(whole.length);
   }
@@ -48,7 +60,14 @@ export function formatDuration(d: RetentionDuration): string {
  */
 export function addDuration(instant: number, d: RetentionDuration, sign: 1 | -1, timeZone: string): number {
   const w = wallTime(instant, timeZone);
-  const shifted = new Date(wallAsUtc({ ...w, year: w.year + sign * d.years, month: w.month + sign * d.months, day: w.day + sign * d.days }));
+  const shifted = new Date(
+    wallAsUtc({
+      ...w,
+      year: w.year + sign * d.years,
+      month: w.month + sign * d.months,
+      day: w.day + sign * d.days,
+    }),
+  );
   const target = {
     year: shifted.getUTCFullYear(),
     month: shifted.getUTCMonth() + 1,
@@ -59,6 +78,8 @@ export function addDuration(instant: number, d: RetentionDuration, sign: 1 | -1,
   };
   const [first] = instantsOf(target, timeZone);
   // In a spring-forward gap the wall time does not exist: read it with the offset before the change.
-  const base = first ? first.getTime() : shifted.getTime() - offsetAt(shifted.getTime() - 30 * 3_600_000, timeZone);
-  return base + (instant % 1000 + 1000) % 1000 + sign * d.hours * 3_600_000;
+  const base = first
+    ? first.getTime()
+    : shifted.getTime() - offsetAt(shifted.getTime() - 30 * 3_600_000, timeZone);
+  return base + (((instant % 1000) + 1000) % 1000) + sign * d.hours * 3_600_000;
 }

@@ -66,7 +66,8 @@ export function validatePolicy(policy: RetentionPolicy): string[] {
   const errors: string[] = [];
   for (const [key] of COUNTS) {
     const value = policy[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < -1)) errors.push(`${key} must be a whole number of 0 or more (or -1 for unlimited), not ${String(value)}`);
+    if (value !== undefined && (!Number.isInteger(value) || value < -1))
+      errors.push(`${key} must be a whole number of 0 or more (or -1 for unlimited), not ${String(value)}`);
   }
   if (policy.keepWithin !== undefined) {
     try {
@@ -76,7 +77,8 @@ export function validatePolicy(policy: RetentionPolicy): string[] {
     }
   }
   for (const list of policy.keepTags ?? []) {
-    if (typeof list !== 'string' || (list.trim() !== '' && list.split(',').some((tag) => tag.trim() === ''))) errors.push(`keepTags entries must be tags separated by commas, not ${JSON.stringify(list)}`);
+    if (typeof list !== 'string' || (list.trim() !== '' && list.split(',').some((tag) => tag.trim() === '')))
+      errors.push(`keepTags entries must be tags separated by commas, not ${JSON.stringify(list)}`);
   }
   return errors;
 }
@@ -90,7 +92,11 @@ export function assertValidPolicy(policy: RetentionPolicy): void {
 /** True when the policy keeps by no rule at all (and so would keep everything). */
 export function isEmptyPolicy(policy: RetentionPolicy): boolean {
   const within = policy.keepWithin === undefined ? undefined : parseDuration(policy.keepWithin);
-  return COUNTS.every(([key]) => !policy[key]) && (!within || isZero(within)) && (policy.keepTags ?? []).length === 0;
+  return (
+    COUNTS.every(([key]) => !policy[key]) &&
+    (!within || isZero(within)) &&
+    (policy.keepTags ?? []).length === 0
+  );
 }
 
 /** The policy in words, as restic prints it: "keep 7 daily, 4 weekly snapshots and all snapshots within 1m of the newest". */
@@ -101,7 +107,8 @@ export function formatPolicy(policy: RetentionPolicy): string {
     return n === -1 ? [`all ${word}`] : n && n > 0 ? [`${n} ${word}`] : [];
   });
   const parts = counts.length > 0 ? [`${counts.join(', ')} snapshots`] : [];
-  if ((policy.keepTags ?? []).length > 0) parts.push(`all snapshots tagged ${(policy.keepTags ?? []).map((l) => `[${l}]`).join(' or ')}`);
+  if ((policy.keepTags ?? []).length > 0)
+    parts.push(`all snapshots tagged ${(policy.keepTags ?? []).map((l) => `[${l}]`).join(' or ')}`);
   const within = policy.keepWithin === undefined ? undefined : parseDuration(policy.keepWithin);
   if (within && !isZero(within)) parts.push(`all snapshots within ${formatDuration(within)} of the newest`);
   return `keep ${parts.join(' and ')}`;
@@ -112,7 +119,12 @@ export function formatPolicy(policy: RetentionPolicy): string {
  * input is not modified. `now` only excludes snapshots dated in the future from being "the newest"
  * that `keepWithin` counts back from. Throws on an invalid policy or time zone.
  */
-export function applyRetention<S extends RetentionSnapshot>(snapshots: readonly S[], policy: RetentionPolicy, now: Date = new Date(), options: RetentionOptions = {}): RetentionResult<S> {
+export function applyRetention<S extends RetentionSnapshot>(
+  snapshots: readonly S[],
+  policy: RetentionPolicy,
+  now: Date = new Date(),
+  options: RetentionOptions = {},
+): RetentionResult<S> {
   assertValidPolicy(policy);
   const timeZone = options.timeZone ?? localTimeZone();
   if (!isValidTimeZone(timeZone)) throw new Error(`Unknown time zone ${JSON.stringify(timeZone)}`);
@@ -125,20 +137,39 @@ export function applyRetention<S extends RetentionSnapshot>(snapshots: readonly 
   }
   if (list.length === 0) return result;
 
-  const buckets = COUNTS.map(([key, reason]) => ({ count: policy[key] ?? 0, last: undefined as string | number | undefined, reason, key }));
+  const buckets = COUNTS.map(([key, reason]) => ({
+    count: policy[key] ?? 0,
+    last: undefined as string | number | undefined,
+    reason,
+    key,
+  }));
   const within = policy.keepWithin === undefined ? undefined : parseDuration(policy.keepWithin);
-  const latest = list.reduce((best, s) => (s.time.getTime() > best && s.time.getTime() < now.getTime() ? s.time.getTime() : best), -Infinity);
-  const cutoff = within && !isZero(within) && latest > -Infinity ? addDuration(latest, within, -1, timeZone) : within && !isZero(within) ? -Infinity : undefined;
-  const tagLists = (policy.keepTags ?? []).map((l) => (l.trim() === '' ? [] : l.split(',').map((t) => t.trim())));
+  const latest = list.reduce(
+    (best, s) => (s.time.getTime() > best && s.time.getTime() < now.getTime() ? s.time.getTime() : best),
+    -Infinity,
+  );
+  const cutoff =
+    within && !isZero(within) && latest > -Infinity
+      ? addDuration(latest, within, -1, timeZone)
+      : within && !isZero(within)
+        ? -Infinity
+        : undefined;
+  const tagLists = (policy.keepTags ?? []).map((l) =>
+    l.trim() === '' ? [] : l.split(',').map((t) => t.trim()),
+  );
 
   list.forEach((snapshot, nr) => {
     const reasons: string[] = [];
     for (const tags of tagLists) {
       // The empty list ('') matches untagged snapshots only, as in restic.
-      const match = tags.length === 0 ? (snapshot.tags ?? []).length === 0 : tags.every((t) => snapshot.tags?.includes(t));
+      const match =
+        tags.length === 0
+          ? (snapshot.tags ?? []).length === 0
+          : tags.every((t) => snapshot.tags?.includes(t));
       if (match) reasons.push(tags.length === 0 ? 'has no tags' : `has tags ${tags.join(',')}`);
     }
-    if (cutoff !== undefined && within && snapshot.time.getTime() > cutoff) reasons.push(`within ${formatDuration(within)}`);
+    if (cutoff !== undefined && within && snapshot.time.getTime() > cutoff)
+      reasons.push(`within ${formatDuration(within)}`);
     const w = wallTime(snapshot.time, timeZone);
     for (const bucket of buckets) {
       if (bucket.count === 0) continue;
@@ -156,7 +187,11 @@ export function applyRetention<S extends RetentionSnapshot>(snapshots: readonly 
   return result;
 }
 
-function bucketOf(key: (typeof COUNTS)[number][0], w: ReturnType<typeof wallTime>, nr: number): string | number {
+function bucketOf(
+  key: (typeof COUNTS)[number][0],
+  w: ReturnType<typeof wallTime>,
+  nr: number,
+): string | number {
   switch (key) {
     case 'keepLast':
       return nr;

@@ -3,14 +3,37 @@ import { instantsOf, isoWeek, isValidTimeZone, offsetAt, wallTime } from './time
 
 describe('time-zone', () => {
   it('reads the wall clock of an instant in a zone', () => {
-    expect(wallTime(new Date('2026-03-29T01:00:00Z'), 'Europe/Berlin')).toEqual({ year: 2026, month: 3, day: 29, hour: 3, minute: 0, second: 0, weekday: 0 });
-    expect(wallTime(new Date('2026-01-01T04:59:59Z'), 'America/New_York')).toMatchObject({ year: 2025, month: 12, day: 31, hour: 23, minute: 59, second: 59 });
+    expect(wallTime(new Date('2026-03-29T01:00:00Z'), 'Europe/Berlin')).toEqual({
+      year: 2026,
+      month: 3,
+      day: 29,
+      hour: 3,
+      minute: 0,
+      second: 0,
+      weekday: 0,
+    });
+    expect(wallTime(new Date('2026-01-01T04:59:59Z'), 'America/New_York')).toMatchObject({
+      year: 2025,
+      month: 12,
+      day: 31,
+      hour: 23,
+      minute: 59,
+      second: 59,
+    });
     expect(offsetAt(Date.parse('2026-07-01T00:00:00Z'), 'Europe/Berlin')).toBe(2 * 3_600_000);
   });
 
   it('finds one, two or no instants for a wall time around DST changes', () => {
-    expect(instantsOf({ year: 2026, month: 6, day: 1, hour: 12, minute: 0 }, 'Europe/Berlin').map((d) => d.toISOString())).toEqual(['2026-06-01T10:00:00.000Z']);
-    expect(instantsOf({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Berlin').map((d) => d.toISOString())).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+    expect(
+      instantsOf({ year: 2026, month: 6, day: 1, hour: 12, minute: 0 }, 'Europe/Berlin').map((d) =>
+        d.toISOString(),
+      ),
+    ).toEqual(['2026-06-01T10:00:00.000Z']);
+    expect(
+      instantsOf({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Berlin').map((d) =>
+        d.toISOString(),
+      ),
+    ).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
     expect(instantsOf({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin')).toEqual([]);
     expect(instantsOf({ year: 2026, month: 3, day: 8, hour: 2, minute: 0 }, 'America/New_York')).toEqual([]);
   });

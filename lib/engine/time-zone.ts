@@ -89,16 +89,30 @@ export function offsetAt(instant: number, timeZone: string): number {
  * Every instant at which the clock in `timeZone` reads `w` (seconds included), earliest first: one
  * normally, two in a fall-back overlap, none in a spring-forward gap.
  */
-export function instantsOf(w: Pick<WallTime, 'year' | 'month' | 'day' | 'hour' | 'minute'> & { second?: number }, timeZone: string): Date[] {
+export function instantsOf(
+  w: Pick<WallTime, 'year' | 'month' | 'day' | 'hour' | 'minute'> & { second?: number },
+  timeZone: string,
+): Date[] {
   const asUtc = wallAsUtc(w);
   // A zone changes its offset at most once within a day or so, so the offsets a day before and after
   // cover every candidate.
-  const offsets = new Set([offsetAt(asUtc - 30 * HOUR, timeZone), offsetAt(asUtc, timeZone), offsetAt(asUtc + 30 * HOUR, timeZone)]);
+  const offsets = new Set([
+    offsetAt(asUtc - 30 * HOUR, timeZone),
+    offsetAt(asUtc, timeZone),
+    offsetAt(asUtc + 30 * HOUR, timeZone),
+  ]);
   const found = new Set<number>();
   for (const offset of offsets) {
     const candidate = asUtc - offset;
     const back = wallTime(candidate, timeZone);
-    if (back.year === w.year && back.month === w.month && back.day === w.day && back.hour === w.hour && back.minute === w.minute && back.second === (w.second ?? 0)) {
+    if (
+      back.year === w.year &&
+      back.month === w.month &&
+      back.day === w.day &&
+      back.hour === w.hour &&
+      back.minute === w.minute &&
+      back.second === (w.second ?? 0)
+    ) {
       found.add(candidate);
     }
   }

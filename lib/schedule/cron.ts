@@ -74,11 +74,14 @@ function parseValue(text: string, field: FieldDef, whole: string): number {
   const named = field.names?.indexOf(upper) ?? -1;
   if (named >= 0) return named + (field.nameBase ?? 0);
   if (!/^\d+$/.test(text)) {
-    const hint = field.names ? ` (use ${field.min}-${field.max} or names like ${field.names[1]})` : ` (use ${field.min}-${field.max})`;
+    const hint = field.names
+      ? ` (use ${field.min}-${field.max} or names like ${field.names[1]})`
+      : ` (use ${field.min}-${field.max})`;
     throw new CronError(`${field.name} field "${whole}": "${text}" is not a number${hint}`);
   }
   const value = Number(text);
-  if (value < field.min || value > field.max) throw new CronError(`${field.name} field "${whole}": ${value} is out of range ${field.min}-${field.max}`);
+  if (value < field.min || value > field.max)
+    throw new CronError(`${field.name} field "${whole}": ${value} is out of range ${field.min}-${field.max}`);
   return value;
 }
 
@@ -87,11 +90,14 @@ function parseField(text: string, field: FieldDef): Set<number> {
   for (const item of text.split(',')) {
     if (item === '') throw new CronError(`${field.name} field "${text}": empty list item`);
     const [range = '', stepText, extra] = item.split('/');
-    if (extra !== undefined) throw new CronError(`${field.name} field "${text}": more than one "/" in "${item}"`);
+    if (extra !== undefined)
+      throw new CronError(`${field.name} field "${text}": more than one "/" in "${item}"`);
     let step = 1;
     if (stepText !== undefined) {
       if (!/^\d+$/.test(stepText) || Number(stepText) < 1 || Number(stepText) > field.max) {
-        throw new CronError(`${field.name} field "${text}": step "${stepText}" must be a whole number from 1 to ${field.max}`);
+        throw new CronError(
+          `${field.name} field "${text}": step "${stepText}" must be a whole number from 1 to ${field.max}`,
+        );
       }
       step = Number(stepText);
     }
@@ -117,10 +123,13 @@ function parseField(text: string, field: FieldDef): Set<number> {
 export function parseCron(expression: string): CronSpec {
   const trimmed = String(expression ?? '').trim();
   const expanded = MACROS[trimmed.toLowerCase()] ?? trimmed;
-  if (expanded.startsWith('@')) throw new CronError(`unknown macro "${trimmed}" (use @hourly, @daily, @weekly, @monthly or @yearly)`);
+  if (expanded.startsWith('@'))
+    throw new CronError(`unknown macro "${trimmed}" (use @hourly, @daily, @weekly, @monthly or @yearly)`);
   const parts = expanded.split(/\s+/).filter((p) => p !== '');
   if (parts.length !== 5) {
-    throw new CronError(`expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}${parts.length === 6 ? ' (seconds are not supported)' : ''}`);
+    throw new CronError(
+      `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}${parts.length === 6 ? ' (seconds are not supported)' : ''}`,
+    );
   }
   const [minuteText = '', hourText = '', dayText = '', monthText = '', weekdayText = ''] = parts;
   const sets = parts.map((part, i) => parseField(part, FIELDS[i]!));
@@ -139,7 +148,9 @@ export function parseCron(expression: string): CronSpec {
   // A day-of-month alone that no chosen month has (31 in April, 30 in February) would never run.
   const daysDecide = spec.daysRestricted && !spec.weekdaysRestricted;
   if (daysDecide && ![...spec.months].some((m) => [...spec.days].some((d) => d <= MAX_DAYS[m - 1]!))) {
-    throw new CronError(`"${spec.source}" never runs: day ${[...spec.days].join(',')} does not occur in month ${monthText}`);
+    throw new CronError(
+      `"${spec.source}" never runs: day ${[...spec.days].join(',')} does not occur in month ${monthText}`,
+    );
   }
   return spec;
 }

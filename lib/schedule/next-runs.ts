@@ -26,7 +26,11 @@ export function cronRuns(spec: CronSpec, from: Date, count: number, timeZone: st
   const cursor = new Date(Date.UTC(2000, 0, 1));
   cursor.setUTCFullYear(start.year, start.month - 1, start.day);
   // Days searched since the last run found: a spec that matches no day for nine years never will.
-  for (let idle = 0; idle <= MAX_DAYS_AHEAD && runs.length < count; idle++, cursor.setUTCDate(cursor.getUTCDate() + 1)) {
+  for (
+    let idle = 0;
+    idle <= MAX_DAYS_AHEAD && runs.length < count;
+    idle++, cursor.setUTCDate(cursor.getUTCDate() + 1)
+  ) {
     const date = { year: cursor.getUTCFullYear(), month: cursor.getUTCMonth() + 1, day: cursor.getUTCDate() };
     if (!matchesDay(spec, date.year, date.month, date.day)) continue;
     for (const run of runsOnDay(spec, date, timeZone)) {
@@ -41,7 +45,11 @@ export function cronRuns(spec: CronSpec, from: Date, count: number, timeZone: st
 }
 
 /** Every run instant on one local calendar day, sorted, without duplicates. */
-function runsOnDay(spec: CronSpec, date: { year: number; month: number; day: number }, timeZone: string): number[] {
+function runsOnDay(
+  spec: CronSpec,
+  date: { year: number; month: number; day: number },
+  timeZone: string,
+): number[] {
   const midnight = wallAsUtc(date);
   // Local midnight lies within 14 hours of UTC midnight in every zone; equal offsets around the day mean
   // no change of offset within it, and a plain subtraction gives each instant.

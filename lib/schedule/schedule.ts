@@ -34,13 +34,16 @@ export function parseTimeOfDay(text: string): { hour: number; minute: number } {
   const match = /^(\d{1,2}):(\d{2})$/.exec(String(text ?? '').trim());
   const hour = Number(match?.[1]);
   const minute = Number(match?.[2]);
-  if (!match || hour > 23 || minute > 59) throw new ScheduleError(`"${text}" is not a time of day; use HH:MM on a 24-hour clock, such as 02:30`);
+  if (!match || hour > 23 || minute > 59)
+    throw new ScheduleError(`"${text}" is not a time of day; use HH:MM on a 24-hour clock, such as 02:30`);
   return { hour, minute };
 }
 
 /** Reads a day name (`mon`, `Monday`) or number (0-7, 0 and 7 Sunday); throws ScheduleError otherwise. */
 export function parseWeekday(text: string): number {
-  const t = String(text ?? '').trim().toLowerCase();
+  const t = String(text ?? '')
+    .trim()
+    .toLowerCase();
   if (/^[0-7]$/.test(t)) return Number(t) % 7;
   const index = DAY_KEYS.findIndex((key, i) => t === key || t === DAY_NAMES[i]!.toLowerCase());
   if (index < 0) throw new ScheduleError(`"${text}" is not a day of the week; use Monday to Sunday`);
@@ -58,7 +61,8 @@ export function toCronSpec(schedule: Schedule): CronSpec {
         return parseCron(`${schedule.minute} ${schedule.hour} * * *`);
       case 'weekly':
         checkTime(schedule.hour, schedule.minute);
-        if (!Number.isInteger(schedule.weekday) || schedule.weekday < 0 || schedule.weekday > 6) throw new ScheduleError('the day of the week must be 0 (Sunday) to 6 (Saturday)');
+        if (!Number.isInteger(schedule.weekday) || schedule.weekday < 0 || schedule.weekday > 6)
+          throw new ScheduleError('the day of the week must be 0 (Sunday) to 6 (Saturday)');
         return parseCron(`${schedule.minute} ${schedule.hour} * * ${schedule.weekday}`);
       case 'cron':
         return parseCron(schedule.expression);
@@ -72,7 +76,14 @@ export function toCronSpec(schedule: Schedule): CronSpec {
 }
 
 function checkTime(hour: number, minute: number): void {
-  if (!Number.isInteger(hour) || hour < 0 || hour > 23 || !Number.isInteger(minute) || minute < 0 || minute > 59) {
+  if (
+    !Number.isInteger(hour) ||
+    hour < 0 ||
+    hour > 23 ||
+    !Number.isInteger(minute) ||
+    minute < 0 ||
+    minute > 59
+  ) {
     throw new ScheduleError('the time must be a valid HH:MM on a 24-hour clock');
   }
 }
@@ -107,13 +118,18 @@ export function serializeSchedule(schedule: Schedule): string {
 export function parseSchedule(text: string): Schedule {
   const value = String(text ?? '').trim();
   let schedule: Schedule;
-  if (value.startsWith('cron:')) schedule = { kind: 'cron', expression: value.slice(5).trim().split(/\s+/).join(' ') };
+  if (value.startsWith('cron:'))
+    schedule = { kind: 'cron', expression: value.slice(5).trim().split(/\s+/).join(' ') };
   else if (value === 'preset:hourly') schedule = { kind: 'hourly' };
-  else if (value.startsWith('preset:daily@')) schedule = { kind: 'daily', ...parseTimeOfDay(value.slice('preset:daily@'.length)) };
+  else if (value.startsWith('preset:daily@'))
+    schedule = { kind: 'daily', ...parseTimeOfDay(value.slice('preset:daily@'.length)) };
   else if (value.startsWith('preset:weekly@')) {
     const [day = '', time = ''] = value.slice('preset:weekly@'.length).split('@');
     schedule = { kind: 'weekly', weekday: parseWeekday(day), ...parseTimeOfDay(time) };
-  } else throw new ScheduleError(`"${value}" is not a schedule; expected preset:hourly, preset:daily@HH:MM, preset:weekly@<day>@HH:MM or cron:<expression>`);
+  } else
+    throw new ScheduleError(
+      `"${value}" is not a schedule; expected preset:hourly, preset:daily@HH:MM, preset:weekly@<day>@HH:MM or cron:<expression>`,
+    );
   toCronSpec(schedule);
   return schedule;
 }
@@ -125,7 +141,8 @@ export function parseSchedule(text: string): Schedule {
  */
 export function nextRuns(schedule: Schedule, from: Date, count: number, timeZone: string): Date[] {
   if (!isValidTimeZone(timeZone)) throw new ScheduleError(`unknown time zone "${timeZone}"`);
-  if (!Number.isInteger(count) || count < 0 || count > 1000) throw new ScheduleError('count must be a whole number from 0 to 1000');
+  if (!Number.isInteger(count) || count < 0 || count > 1000)
+    throw new ScheduleError('count must be a whole number from 0 to 1000');
   return cronRuns(toCronSpec(schedule), from, count, timeZone);
 }
 
@@ -144,16 +161,19 @@ export function describeSchedule(schedule: Schedule): string {
 }
 
 function describeCron(spec: CronSpec): string {
-  const [minuteField = '', hourField = '', dayField = '', monthField = '', weekdayField = ''] = spec.source.split(' ');
+  const [minuteField = '', hourField = '', dayField = '', monthField = '', weekdayField = ''] =
+    spec.source.split(' ');
   const anyDay = dayField === '*' && monthField === '*' && weekdayField === '*';
   const single = (field: string) => /^\d+$/.test(field);
   if (single(minuteField) && single(hourField)) {
     const at = hhmm(Number(hourField), Number(minuteField));
     if (anyDay) return `Every day at ${at}`;
     if (dayField === '*' && monthField === '*') return `Every ${listDays(spec.weekdays)} at ${at}`;
-    if (single(dayField) && monthField === '*' && weekdayField === '*') return `On day ${dayField} of every month at ${at}`;
+    if (single(dayField) && monthField === '*' && weekdayField === '*')
+      return `On day ${dayField} of every month at ${at}`;
   }
-  if (anyDay && single(minuteField) && hourField === '*') return Number(minuteField) === 0 ? 'Every hour, on the hour' : `Every hour at minute ${minuteField}`;
+  if (anyDay && single(minuteField) && hourField === '*')
+    return Number(minuteField) === 0 ? 'Every hour, on the hour' : `Every hour at minute ${minuteField}`;
   const step = /^\*\/(\d+)$/.exec(minuteField);
   if (anyDay && step && hourField === '*') return `Every ${step[1]} minutes`;
   if (anyDay && minuteField === '*' && hourField === '*') return 'Every minute';

@@ -26,7 +26,18 @@ const RETRYABLE_NAMES = new Set([
   // AWS answers 409 to two conditional writes of one key at once and asks the client to retry.
   'ConditionalRequestConflict',
 ]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET']);
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
 
 function status(error: unknown): number | undefined {
   return (error as SdkError | undefined)?.$metadata?.httpStatusCode;
@@ -34,7 +45,11 @@ function status(error: unknown): number | undefined {
 
 function codes(error: unknown): string[] {
   const out: string[] = [];
-  for (let e = error as SdkError | undefined, depth = 0; e && depth < 4; e = e.cause as SdkError | undefined, depth++) {
+  for (
+    let e = error as SdkError | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as SdkError | undefined, depth++
+  ) {
     if (typeof e.code === 'string') out.push(e.code);
     if (typeof e.name === 'string') out.push(e.name);
   }
@@ -71,8 +86,20 @@ export function describeS3Error(error: unknown, bucket: string): string {
   const names = codes(error);
   const s = status(error);
   const detail = (error as SdkError | undefined)?.message || names[0] || 'unknown error';
-  if (names.includes('NoSuchBucket')) return `the bucket ${bucket} does not exist; create it or correct the bucket name`;
-  if (names.some((n) => ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken'].includes(n)) || s === 403) {
+  if (names.includes('NoSuchBucket'))
+    return `the bucket ${bucket} does not exist; create it or correct the bucket name`;
+  if (
+    names.some((n) =>
+      [
+        'InvalidAccessKeyId',
+        'SignatureDoesNotMatch',
+        'AccessDenied',
+        'InvalidToken',
+        'ExpiredToken',
+      ].includes(n),
+    ) ||
+    s === 403
+  ) {
     return `access denied to bucket ${bucket} (${names[0] ?? s}); check the access key, the secret key and the key's permissions`;
   }
   if (names.some((n) => ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(n))) {
@@ -96,5 +123,8 @@ export function sanitize(error: unknown, secrets: readonly string[]): Error {
   const e = (error ?? {}) as SdkError;
   const copy = new Error(redact(String(e.message ?? error), secrets));
   copy.name = e.name ?? 'Error';
-  return Object.assign(copy, { code: e.code, $metadata: e.$metadata ? { httpStatusCode: e.$metadata.httpStatusCode } : undefined });
+  return Object.assign(copy, {
+    code: e.code,
+    $metadata: e.$metadata ? { httpStatusCode: e.$metadata.httpStatusCode } : undefined,
+  });
 }

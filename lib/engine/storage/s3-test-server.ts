@@ -29,7 +29,9 @@ export interface TestS3Server {
 export async function startS3Server(): Promise<TestS3Server> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-s3rver-'));
   const script = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, directory, TEST_BUCKET], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, directory, TEST_BUCKET], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -69,17 +71,23 @@ export interface ProxyControl {
  * knows which keys exist from the writes and deletes it forwarded, so every object of a conditional
  * test must be written through it.
  */
-export async function startProxy(upstream: string, options: { conditional?: boolean } = {}): Promise<ProxyControl> {
+export async function startProxy(
+  upstream: string,
+  options: { conditional?: boolean } = {},
+): Promise<ProxyControl> {
   const target = new URL(upstream);
   const stalled: http.ServerResponse[] = [];
   const keyLocks = new Map<string, Promise<void>>();
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) =>
     new Promise<void>((resolve) => {
-      const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res).on('finish', resolve);
-        up.on('error', () => resolve());
-      });
+      const out = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res).on('finish', resolve);
+          up.on('error', () => resolve());
+        },
+      );
       out.on('error', () => {
         res.destroy();
         resolve();
@@ -112,7 +120,9 @@ export async function startProxy(upstream: string, options: { conditional?: bool
       if (control.fail > 0) {
         control.fail--;
         res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>injected failure</Message></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>injected failure</Message></Error>',
+        );
         return;
       }
       const [key = '', query = ''] = (req.url ?? '').split('?');
@@ -122,7 +132,9 @@ export async function startProxy(upstream: string, options: { conditional?: bool
         const run = (keyLocks.get(key) ?? Promise.resolve()).then(async () => {
           if (created.has(key)) {
             res.writeHead(412, { 'content-type': 'application/xml' });
-            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+            res.end(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+            );
             return;
           }
           await forward(req, res, body);

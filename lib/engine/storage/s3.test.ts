@@ -5,9 +5,26 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../errors';
 import { initRepository, openRepository } from '../index';
-import { cleanup, describeTree, pseudoRandom, TEST_CHUNKER, TEST_PACK_SIZE, TEST_PASSPHRASE, tempDir, text } from '../test-helpers';
+import {
+  cleanup,
+  describeTree,
+  pseudoRandom,
+  TEST_CHUNKER,
+  TEST_PACK_SIZE,
+  TEST_PASSPHRASE,
+  tempDir,
+  text,
+} from '../test-helpers';
 import { S3Storage } from './s3';
-import { startProxy, startS3Server, TEST_BUCKET, TEST_CREDENTIALS, testS3Storage, type ProxyControl, type TestS3Server } from './s3-test-server';
+import {
+  startProxy,
+  startS3Server,
+  TEST_BUCKET,
+  TEST_CREDENTIALS,
+  testS3Storage,
+  type ProxyControl,
+  type TestS3Server,
+} from './s3-test-server';
 
 const SECRET = 'wJalrXUtnFEMI-not-the-real-secret-K7MDENG';
 const KEY_ID = 'AKIAEXAMPLEKEYID0001';
@@ -17,7 +34,10 @@ let proxy: ProxyControl;
 const opened: S3Storage[] = [];
 const dirs: string[] = [];
 
-function storage(endpoint: string, options: Partial<ConstructorParameters<typeof S3Storage>[0]> = {}): S3Storage {
+function storage(
+  endpoint: string,
+  options: Partial<ConstructorParameters<typeof S3Storage>[0]> = {},
+): S3Storage {
   const s = testS3Storage(endpoint, options);
   opened.push(s);
   return s;
@@ -41,10 +61,29 @@ beforeEach(() => {
 
 describe('S3Storage', () => {
   it('shows its location as s3://bucket/prefix without the endpoint or credentials', () => {
-    const s = new S3Storage({ endpoint: 'https://user:pw@s3.example.net', region: 'eu-1', bucket: 'backups', prefix: '/coffer/alice/', accessKeyId: KEY_ID, secretAccessKey: SECRET });
+    const s = new S3Storage({
+      endpoint: 'https://user:pw@s3.example.net',
+      region: 'eu-1',
+      bucket: 'backups',
+      prefix: '/coffer/alice/',
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+    });
     expect(s.location).toBe('s3://backups/coffer/alice');
-    expect(new S3Storage({ region: 'eu-1', bucket: 'backups', accessKeyId: KEY_ID, secretAccessKey: SECRET }).location).toBe('s3://backups');
-    expect(() => new S3Storage({ region: 'eu-1', bucket: 'backups', prefix: 'a/../b', accessKeyId: KEY_ID, secretAccessKey: SECRET })).toThrow(/unsafe/);
+    expect(
+      new S3Storage({ region: 'eu-1', bucket: 'backups', accessKeyId: KEY_ID, secretAccessKey: SECRET })
+        .location,
+    ).toBe('s3://backups');
+    expect(
+      () =>
+        new S3Storage({
+          region: 'eu-1',
+          bucket: 'backups',
+          prefix: 'a/../b',
+          accessKeyId: KEY_ID,
+          secretAccessKey: SECRET,
+        }),
+    ).toThrow(/unsafe/);
   });
 
   it('retries requests that fail with 503 and then succeeds', async () => {
@@ -63,7 +102,9 @@ describe('S3Storage', () => {
     proxy.fail = 1000;
     const error = await s.write('snapshots/abc', Buffer.from('x')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineError);
-    expect((error as Error).message).toMatch(/^writing snapshots\/abc in s3:\/\/coffer-test\/repo-\w+ failed after 3 attempts: .*HTTP 503/);
+    expect((error as Error).message).toMatch(
+      /^writing snapshots\/abc in s3:\/\/coffer-test\/repo-\w+ failed after 3 attempts: .*HTTP 503/,
+    );
     expect(proxy.seen).toHaveLength(3);
   });
 
@@ -84,7 +125,11 @@ describe('S3Storage', () => {
     expect(proxy.seen.filter((r) => r.startsWith('POST ') && r.includes('uploadId='))).toHaveLength(1);
     expect(await s.stat('data/ab/big')).toEqual({ name: 'data/ab/big', size: big.length });
     expect((await s.read('data/ab/big')).equals(big)).toBe(true);
-    expect((await s.readRange('data/ab/big', 8 * 1024 * 1024 - 10, 20)).equals(big.subarray(8 * 1024 * 1024 - 10, 8 * 1024 * 1024 + 10))).toBe(true);
+    expect(
+      (await s.readRange('data/ab/big', 8 * 1024 * 1024 - 10, 20)).equals(
+        big.subarray(8 * 1024 * 1024 - 10, 8 * 1024 * 1024 + 10),
+      ),
+    ).toBe(true);
   });
 
   it('retries a failed part of a multipart upload', async () => {
@@ -108,12 +153,23 @@ describe('S3Storage', () => {
     const denied = await wrongSecret.read('config').catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(EngineError);
     expect((denied as Error).message).toMatch(/access denied to bucket coffer-test .*check the access key/);
-    const unreachable = storage('http://127.0.0.1:9', { accessKeyId: KEY_ID, secretAccessKey: SECRET, retries: 1 });
+    const unreachable = storage('http://127.0.0.1:9', {
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      retries: 1,
+    });
     const refused = await unreachable.write('config', Buffer.from('x')).catch((e: unknown) => e);
-    expect((refused as Error).message).toMatch(/writing config in s3:\/\/coffer-test\/repo-\w+ failed after 2 attempts: cannot reach the S3 endpoint/);
+    expect((refused as Error).message).toMatch(
+      /writing config in s3:\/\/coffer-test\/repo-\w+ failed after 2 attempts: cannot reach the S3 endpoint/,
+    );
     const probe = await wrongSecret.testConnection();
     expect(probe.ok).toBe(false);
-    for (const text of [inspect(denied, { depth: 10 }), inspect(refused, { depth: 10 }), JSON.stringify(denied), probe.message]) {
+    for (const text of [
+      inspect(denied, { depth: 10 }),
+      inspect(refused, { depth: 10 }),
+      JSON.stringify(denied),
+      probe.message,
+    ]) {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(KEY_ID);
     }
@@ -121,15 +177,26 @@ describe('S3Storage', () => {
 
   it('tests a connection by writing, reading and deleting a probe object', async () => {
     const s = storage(server.endpoint);
-    expect(await s.testConnection()).toEqual({ ok: true, message: `Connected to ${s.location}: writing, reading, listing and deleting work` });
+    expect(await s.testConnection()).toEqual({
+      ok: true,
+      message: `Connected to ${s.location}: writing, reading, listing and deleting work`,
+    });
     expect(await s.list('')).toEqual([]);
     const noBucket = storage(server.endpoint, { bucket: 'no-such-bucket' });
-    expect(await noBucket.testConnection()).toEqual({ ok: false, message: expect.stringContaining('the bucket no-such-bucket does not exist') });
+    expect(await noBucket.testConnection()).toEqual({
+      ok: false,
+      message: expect.stringContaining('the bucket no-such-bucket does not exist'),
+    });
   });
 
   it('skips folder markers and foreign objects when listing', async () => {
     const s = storage(server.endpoint);
-    const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: TEST_CREDENTIALS });
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: TEST_CREDENTIALS,
+    });
     const root = s.location.slice(`s3://${TEST_BUCKET}/`.length);
     for (const Key of [`${root}/data/.hidden`, `${root}/data/ab/.partial`]) {
       await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key, Body: 'x' }));
@@ -149,7 +216,12 @@ describe('S3Storage', () => {
     fs.writeFileSync(path.join(src, 'empty'), '');
     fs.symlinkSync('docs/deep/notes.txt', path.join(src, 'link'));
     const s = storage(server.endpoint);
-    const repo = await initRepository(s, { encryption: 'aes-256-gcm', passphrase: TEST_PASSPHRASE, chunker: TEST_CHUNKER, packSize: TEST_PACK_SIZE });
+    const repo = await initRepository(s, {
+      encryption: 'aes-256-gcm',
+      passphrase: TEST_PASSPHRASE,
+      chunker: TEST_CHUNKER,
+      packSize: TEST_PACK_SIZE,
+    });
     const first = await repo.backup([src]);
     expect(first.summary.warnings).toEqual([]);
     fs.writeFileSync(path.join(src, 'added.txt'), text(10_000, 5));
@@ -157,8 +229,14 @@ describe('S3Storage', () => {
     await repo.close();
 
     // A second handle, as another process would open it.
-    const again = await openRepository(storage(server.endpoint, { prefix: s.location.slice(`s3://${TEST_BUCKET}/`.length) }), { passphrase: TEST_PASSPHRASE });
-    expect((await again.listSnapshots()).map((snap) => snap.id)).toEqual([first.snapshot.id, second.snapshot.id]);
+    const again = await openRepository(
+      storage(server.endpoint, { prefix: s.location.slice(`s3://${TEST_BUCKET}/`.length) }),
+      { passphrase: TEST_PASSPHRASE },
+    );
+    expect((await again.listSnapshots()).map((snap) => snap.id)).toEqual([
+      first.snapshot.id,
+      second.snapshot.id,
+    ]);
     const restored = await again.restore(second.snapshot.id, out);
     expect(restored.failures).toEqual([]);
     expect(describeTree(path.join(out, path.basename(src)))).toEqual(describeTree(src));

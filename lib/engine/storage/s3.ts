@@ -6,22 +6,27 @@
  * with exponential backoff and full jitter, then reported as an `EngineError` naming the bucket and
  * key — never the credentials.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { AbortedError, AlreadyExistsError, EngineError, IntegrityError, NotFoundError } from '../errors';
 import { checkKey } from './local';
-import { describeS3Error, isAbort, isNotFound, isPreconditionFailed, isRetryable, redact, sanitize } from './s3-errors';
+import {
+  describeS3Error,
+  isAbort,
+  isNotFound,
+  isPreconditionFailed,
+  isRetryable,
+  redact,
+  sanitize,
+} from './s3-errors';
+import { md5, uploadInParts, type UploadContext } from './s3-multipart';
 import type { Storage, StorageEntry } from './storage';
 
 /** Options for `S3Storage`. */
@@ -100,7 +105,12 @@ export class S3Storage implements Storage {
   }
 
   /** Runs `op`, retrying transient failures; maps "no such key" to NotFoundError, the rest to EngineError. */
-  private async attempt<T>(what: string, name: string, op: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async attempt<T>(
+    what: string,
+    name: string,
+    op: (signal?: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     for (let tries = 0; ; tries++) {
       if (signal?.aborted) throw new AbortedError();
       try {
@@ -131,7 +141,15 @@ export class S3Storage implements Storage {
         'listing',
         prefix || '/',
         (abortSignal) =>
-          this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: listPrefix, ContinuationToken: token, MaxKeys: this.listPageSize }), { abortSignal }),
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: listPrefix,
+              ContinuationToken: token,
+              MaxKeys: this.listPageSize,
+            }),
+            { abortSignal },
+          ),
         signal,
       );
       for (const object of page.Contents ?? []) {
@@ -148,14 +166,24 @@ export class S3Storage implements Storage {
   /** Reads a whole object; `NotFoundError` when missing. */
   async read(name: string, signal?: AbortSignal): Promise<Buffer> {
     const Key = this.key(name);
-    return this.attempt('reading', name, async (abortSignal) => {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }), { abortSignal });
-      const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
-      if (response.ContentLength !== undefined && body.length !== response.ContentLength) {
-        throw new IntegrityError(`${name} in ${this.location} is truncated: expected ${response.ContentLength} bytes, got ${body.length}`, name);
-      }
-      return body;
-    }, signal);
+    return this.attempt(
+      'reading',
+      name,
+      async (abortSignal) => {
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }), {
+          abortSignal,
+        });
+        const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
+        if (response.ContentLength !== undefined && body.length !== response.ContentLength) {
+          throw new IntegrityError(
+            `${name} in ${this.location} is truncated: expected ${response.ContentLength} bytes, got ${body.length}`,
+            name,
+          );
+        }
+        return body;
+      },
+      signal,
+    );
   }
 
   /** Reads exactly `length` bytes at `offset` with a Range request; fewer available is an `IntegrityError`. */
@@ -164,36 +192,58 @@ export class S3Storage implements Storage {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new IntegrityError(`invalid range ${offset}+${length} in ${name}`, name);
     }
-    const short = (got: number) => new IntegrityError(`${name} is truncated: wanted ${length} bytes at offset ${offset}, got ${got}`, name);
+    const short = (got: number) =>
+      new IntegrityError(
+        `${name} is truncated: wanted ${length} bytes at offset ${offset}, got ${got}`,
+        name,
+      );
     if (length === 0) {
       // An empty HTTP range cannot be expressed; existence is what a zero-length read checks.
       if (!(await this.stat(name))) throw new NotFoundError(name);
       return Buffer.alloc(0);
     }
-    return this.attempt('reading', name, async (abortSignal) => {
-      let response;
-      try {
-        response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${offset}-${offset + length - 1}` }), { abortSignal });
-      } catch (error) {
-        // 416: the range starts at or past the end of the object.
-        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) throw short(0);
-        throw error;
-      }
-      let body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
-      // A server that ignores Range sends the whole object with status 200.
-      if (!response.ContentRange) body = body.subarray(Math.min(offset, body.length));
-      if (body.length < length) throw short(body.length);
-      return body.subarray(0, length);
-    }, signal);
+    return this.attempt(
+      'reading',
+      name,
+      async (abortSignal) => {
+        let response;
+        try {
+          response = await this.client.send(
+            new GetObjectCommand({
+              Bucket: this.bucket,
+              Key,
+              Range: `bytes=${offset}-${offset + length - 1}`,
+            }),
+            { abortSignal },
+          );
+        } catch (error) {
+          // 416: the range starts at or past the end of the object.
+          if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416)
+            throw short(0);
+          throw error;
+        }
+        let body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
+        // A server that ignores Range sends the whole object with status 200.
+        if (!response.ContentRange) body = body.subarray(Math.min(offset, body.length));
+        if (body.length < length) throw short(body.length);
+        return body.subarray(0, length);
+      },
+      signal,
+    );
   }
 
   /**
    * Writes an object; a PUT replaces atomically. With `exclusive`, fails with `AlreadyExistsError` when
    * the key exists: a HEAD first, then the write conditioned on `If-None-Match: *`. Servers that honour
-   * the condition (AWS since 2024, recent MinIO, Ceph) make this race-free; on servers that ignore it the
-   * HEAD makes it best-effort only, so two writers racing within one round trip could both succeed.
+   * the condition (AWS S3 since 2024 and several others) make this race-free; on servers that ignore it
+   * (s3rver, older ones) the HEAD makes it best-effort only: two writers racing within one round trip
+   * could both succeed.
    */
-  async write(name: string, data: Buffer | Buffer[], options: { exclusive?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  async write(
+    name: string,
+    data: Buffer | Buffer[],
+    options: { exclusive?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const Key = this.key(name);
     const body = Array.isArray(data) ? Buffer.concat(data) : data;
     if (options.signal?.aborted) throw new AbortedError();
@@ -211,11 +261,35 @@ export class S3Storage implements Storage {
       }
     };
     try {
-      if (body.length > this.multipartThreshold) await this.multipart(name, Key, body, IfNoneMatch, conditional, options.signal);
-      else {
-        await this.attempt('writing', name, (abortSignal) =>
-          conditional(() => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentMD5: md5(body), IfNoneMatch }), { abortSignal })),
-        options.signal);
+      if (body.length > this.multipartThreshold) {
+        const context: UploadContext = {
+          client: this.client,
+          bucket: this.bucket,
+          location: this.location,
+          partSize: this.partSize,
+          attempt: (what, key, op, signal) => this.attempt(what, key, op, signal),
+          stat: (key) => this.stat(key),
+        };
+        await uploadInParts(context, { name, Key, body, IfNoneMatch, conditional }, options.signal);
+      } else {
+        await this.attempt(
+          'writing',
+          name,
+          (abortSignal) =>
+            conditional(() =>
+              this.client.send(
+                new PutObjectCommand({
+                  Bucket: this.bucket,
+                  Key,
+                  Body: body,
+                  ContentMD5: md5(body),
+                  IfNoneMatch,
+                }),
+                { abortSignal },
+              ),
+            ),
+          options.signal,
+        );
       }
     } catch (error) {
       // A retried exclusive write may find the object its own lost-response attempt created.
@@ -227,54 +301,13 @@ export class S3Storage implements Storage {
     }
   }
 
-  /** Uploads `body` in parts, each retried on its own; the upload is aborted when a step fails for good. */
-  private async multipart(
-    name: string,
-    Key: string,
-    body: Buffer,
-    IfNoneMatch: string | undefined,
-    conditional: <T>(send: () => Promise<T>) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const Bucket = this.bucket;
-    const { UploadId } = await this.attempt('starting the upload of', name, (abortSignal) => this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }), { abortSignal }), signal);
-    if (!UploadId) throw new EngineError(`starting the upload of ${name} in ${this.location} failed: the server returned no upload id`);
-    try {
-      const count = Math.ceil(body.length / this.partSize);
-      const parts: { PartNumber: number; ETag?: string }[] = new Array(count);
-      let next = 0;
-      // Two parts in flight keep the link busy without holding more than the object in memory.
-      const worker = async () => {
-        for (let i = next++; i < count; i = next++) {
-          const Body = body.subarray(i * this.partSize, (i + 1) * this.partSize);
-          const part = await this.attempt(`uploading part ${i + 1} of`, name, (abortSignal) =>
-            this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body, ContentMD5: md5(Body) }), { abortSignal }),
-          signal);
-          parts[i] = { PartNumber: i + 1, ETag: part.ETag };
-        }
-      };
-      await Promise.all([worker(), worker()]);
-      try {
-        await this.attempt('completing the upload of', name, (abortSignal) =>
-          conditional(() => this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, IfNoneMatch, MultipartUpload: { Parts: parts } }), { abortSignal })),
-        signal);
-      } catch (error) {
-        // A retry after a lost response finds the upload gone (NoSuchUpload) because it completed.
-        if (error instanceof NotFoundError && (await this.stat(name))?.size === body.length) return;
-        throw error;
-      }
-    } catch (error) {
-      // Best effort: an abandoned upload only costs storage until the bucket's lifecycle rule clears it.
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
-      throw error;
-    }
-  }
-
   /** Deletes an object; a missing one is not an error (S3 DELETE is idempotent). */
   async delete(name: string): Promise<void> {
     const Key = this.key(name);
     try {
-      await this.attempt('deleting', name, (abortSignal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }));
+      await this.attempt('deleting', name, (abortSignal) =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }),
+      );
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
@@ -284,7 +317,9 @@ export class S3Storage implements Storage {
   async stat(name: string): Promise<StorageEntry | undefined> {
     const Key = this.key(name);
     try {
-      const head = await this.attempt('inspecting', name, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }));
+      const head = await this.attempt('inspecting', name, (abortSignal) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }),
+      );
       return { name, size: head.ContentLength ?? 0 };
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
@@ -309,8 +344,12 @@ export class S3Storage implements Storage {
       await this.list('locks', signal);
       await this.delete(probe);
       written = false;
-      if (!back.equals(payload)) return { ok: false, message: `${this.location}: an object read back differs from what was written` };
-      return { ok: true, message: `Connected to ${this.location}: writing, reading, listing and deleting work` };
+      if (!back.equals(payload))
+        return { ok: false, message: `${this.location}: an object read back differs from what was written` };
+      return {
+        ok: true,
+        message: `Connected to ${this.location}: writing, reading, listing and deleting work`,
+      };
     } catch (error) {
       return { ok: false, message: redact((error as Error).message, this.secrets) };
     } finally {
@@ -331,10 +370,6 @@ function isSafeKey(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function md5(data: Buffer): string {
-  return createHash('md5').update(data).digest('base64');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

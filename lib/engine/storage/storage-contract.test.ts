@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, AlreadyExistsError, IntegrityError, NotFoundError } from '../errors';
 import { LocalStorage } from './local';
 import type { S3Storage } from './s3';
-import { startProxy, startS3Server, testS3Storage, type ProxyControl, type TestS3Server } from './s3-test-server';
+import {
+  startProxy,
+  startS3Server,
+  testS3Storage,
+  type ProxyControl,
+  type TestS3Server,
+} from './s3-test-server';
 import type { Storage } from './storage';
 
 interface Backend {
@@ -47,7 +53,11 @@ function s3Storage(endpoint: () => string): () => Promise<Storage> {
 }
 
 const backends: Backend[] = [
-  { name: 'LocalStorage', atomicExclusive: true, make: async () => new LocalStorage(await fs.mkdtemp(path.join(tmp, 'repo-')), { durable: false }) },
+  {
+    name: 'LocalStorage',
+    atomicExclusive: true,
+    make: async () => new LocalStorage(await fs.mkdtemp(path.join(tmp, 'repo-')), { durable: false }),
+  },
   { name: 'S3Storage on s3rver', atomicExclusive: false, make: s3Storage(() => s3.endpoint) },
   { name: 'S3Storage with conditional writes', atomicExclusive: true, make: s3Storage(() => proxy.endpoint) },
 ];
@@ -68,7 +78,12 @@ describe.each(backends)('Storage contract: $name', (backend) => {
       { name: 'data/ab/ab12', size: 11 },
       { name: 'data/cd/cd34', size: 70_000 },
     ]);
-    expect((await storage.list('')).map((e) => e.name)).toEqual(['config', 'data/ab/ab12', 'data/cd/cd34', 'keys/empty']);
+    expect((await storage.list('')).map((e) => e.name)).toEqual([
+      'config',
+      'data/ab/ab12',
+      'data/cd/cd34',
+      'keys/empty',
+    ]);
     expect(await storage.list('snapshots')).toEqual([]);
     await storage.delete('data/ab/ab12');
     await storage.delete('data/ab/ab12');
@@ -80,8 +95,20 @@ describe.each(backends)('Storage contract: $name', (backend) => {
     const storage = await backend.make();
     const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
     await storage.write('data/00/pack', bytes);
-    for (const [offset, length] of [[0, 1], [0, 1000], [1, 998], [500, 250], [999, 1], [1000, 0], [0, 0]] as const) {
-      expect((await storage.readRange('data/00/pack', offset, length)).equals(bytes.subarray(offset, offset + length))).toBe(true);
+    for (const [offset, length] of [
+      [0, 1],
+      [0, 1000],
+      [1, 998],
+      [500, 250],
+      [999, 1],
+      [1000, 0],
+      [0, 0],
+    ] as const) {
+      expect(
+        (await storage.readRange('data/00/pack', offset, length)).equals(
+          bytes.subarray(offset, offset + length),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -105,24 +132,48 @@ describe.each(backends)('Storage contract: $name', (backend) => {
   it('refuses an exclusive write over an existing object and keeps the first', async () => {
     const storage = await backend.make();
     await storage.write('locks/l', Buffer.from('first'), { exclusive: true });
-    await expect(storage.write('locks/l', Buffer.from('second'), { exclusive: true })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(storage.write('locks/l', Buffer.from('second'), { exclusive: true })).rejects.toBeInstanceOf(
+      AlreadyExistsError,
+    );
     expect((await storage.read('locks/l')).toString()).toBe('first');
   });
 
-  it(backend.atomicExclusive ? 'lets exactly one of many concurrent exclusive writers win' : 'keeps one whole winner among concurrent exclusive writers', async () => {
-    const storage = await backend.make();
-    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => storage.write('locks/l', Buffer.from(String(i)), { exclusive: true })));
-    const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [String(i)] : []));
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(AlreadyExistsError);
-    if (backend.atomicExclusive) expect(winners).toHaveLength(1);
-    // Without conditional writes, writers racing within a round trip may all "win"; the object is still one of theirs.
-    else expect(winners.length).toBeGreaterThanOrEqual(1);
-    expect(winners).toContain((await storage.read('locks/l')).toString());
-  });
+  it(
+    backend.atomicExclusive
+      ? 'lets exactly one of many concurrent exclusive writers win'
+      : 'keeps one whole winner among concurrent exclusive writers',
+    async () => {
+      const storage = await backend.make();
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          storage.write('locks/l', Buffer.from(String(i)), { exclusive: true }),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [String(i)] : []));
+      for (const r of results)
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(AlreadyExistsError);
+      if (backend.atomicExclusive) expect(winners).toHaveLength(1);
+      // Without conditional writes, writers racing within a round trip may all "win"; the object is still one of theirs.
+      else expect(winners.length).toBeGreaterThanOrEqual(1);
+      expect(winners).toContain((await storage.read('locks/l')).toString());
+    },
+  );
 
   it('refuses unsafe keys', async () => {
     const storage = await backend.make();
-    for (const key of ['', '/etc/passwd', '../x', 'a/../../x', 'a/./b', 'a//b', 'a\\b', 'a\0b', '.hidden', 'data/.x', 'a/']) {
+    for (const key of [
+      '',
+      '/etc/passwd',
+      '../x',
+      'a/../../x',
+      'a/./b',
+      'a//b',
+      'a\\b',
+      'a\0b',
+      '.hidden',
+      'data/.x',
+      'a/',
+    ]) {
       await expect(storage.read(key)).rejects.toBeInstanceOf(IntegrityError);
       await expect(storage.write(key, Buffer.from('x'))).rejects.toBeInstanceOf(IntegrityError);
       await expect(storage.stat(key)).rejects.toBeInstanceOf(IntegrityError);
@@ -136,7 +187,11 @@ describe.each(backends)('Storage contract: $name', (backend) => {
     await expect(storage.readRange('keys/none', 0, 1)).rejects.toBeInstanceOf(NotFoundError);
     await expect(storage.readRange('keys/none', 0, 0)).rejects.toBeInstanceOf(NotFoundError);
     await storage.write('data/aa/short', Buffer.alloc(100));
-    for (const [offset, length] of [[90, 20], [100, 1], [150, 10]] as const) {
+    for (const [offset, length] of [
+      [90, 20],
+      [100, 1],
+      [150, 10],
+    ] as const) {
       const error = await storage.readRange('data/aa/short', offset, length).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(IntegrityError);
       expect((error as IntegrityError).object).toBe('data/aa/short');
@@ -148,7 +203,9 @@ describe.each(backends)('Storage contract: $name', (backend) => {
     const storage = await backend.make();
     const controller = new AbortController();
     controller.abort();
-    await expect(storage.write('config', Buffer.from('x'), { signal: controller.signal })).rejects.toBeInstanceOf(AbortedError);
+    await expect(
+      storage.write('config', Buffer.from('x'), { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(AbortedError);
     await expect(storage.list('', controller.signal)).rejects.toBeInstanceOf(AbortedError);
     expect(await storage.stat('config')).toBeUndefined();
   });
