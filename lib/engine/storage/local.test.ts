@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, AlreadyExistsError, DiskFullError, EngineError, IntegrityError, NotFoundError } from '../errors';
 import { LocalStorage, checkKey, type LocalFs } from './local';
@@ -88,6 +89,27 @@ describe('LocalStorage', () => {
       await expect(storage.write(key, Buffer.from('x'))).rejects.toBeInstanceOf(IntegrityError);
     }
     expect(await fs.readdir(storage.location)).toEqual([]);
+  });
+
+  it('accepts only keys that stay inside the root', () => {
+    const alphabet = fc.constantFrom('a', 'b', '.', '/', '\\', '\0', '..', 'data', '~');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 12 }).map((parts) => parts.join('')), (key) => {
+        let accepted = true;
+        try {
+          checkKey(key);
+        } catch (error) {
+          expect(error).toBeInstanceOf(IntegrityError);
+          accepted = false;
+        }
+        if (accepted) {
+          const resolved = path.resolve('/root', ...key.split('/'));
+          expect(resolved.startsWith('/root/')).toBe(true);
+          expect(key.split('/').every((segment) => segment !== '' && !segment.startsWith('.'))).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reports missing objects and short reads', async () => {
