@@ -73,6 +73,10 @@ test.describe.serial('backups', () => {
     await expect(page).toHaveURL(/\/backups\/[0-9a-f-]{36}/, { timeout: 30_000 });
     planUrl = new URL(page.url()).pathname;
 
+    await page.getByLabel('Passphrase').fill('not the passphrase');
+    await page.getByRole('button', { name: 'Run backup now' }).click();
+    await expect(page.getByRole('alert')).toContainText('That passphrase is wrong');
+    await expect(page.getByTestId('job-progress')).toHaveCount(0);
     await page.getByLabel('Passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Run backup now' }).click();
     const bar = page.getByRole('progressbar', { name: 'Backup progress' });
@@ -88,6 +92,11 @@ test.describe.serial('backups', () => {
   test('refuses sources outside the allowed roots, naming the path', async ({ page }) => {
     await ensureAdmin(page);
     await page.goto('/backups/new');
+    await page.getByRole('button', { name: 'Browse folders on the server' }).click();
+    const root = fs.realpathSync(ROOT);
+    await page.getByRole('button', { name: `Open ${root}` }).click();
+    await page.getByRole('button', { name: `Add ${path.join(root, path.basename(SRC))}`, exact: true }).click();
+    await expect(page.getByLabel('Source paths (one per line)')).toHaveValue(path.join(root, path.basename(SRC)));
     await page.getByLabel('Name').fill('Outside');
     await page.getByLabel('Source paths (one per line)').fill(`/etc\n${path.join(ROOT, 'missing-folder')}`);
     await page.getByLabel('Encrypt').uncheck();

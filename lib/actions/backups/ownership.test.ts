@@ -145,6 +145,16 @@ describe('backup actions and routes', () => {
     state.user = mallory;
   });
 
+  it('lists only folders inside the allowed roots in the folder picker', async () => {
+    const fsRoute = await import('@/app/api/fs/route');
+    const outside = await fsRoute.GET(new Request('http://localhost/api/fs?path=/proc'), undefined as never);
+    expect(outside.status).toBe(403);
+    expect(((await outside.json()) as { message: string }).message).toContain('"/proc" is outside');
+    const roots = await fsRoute.GET(new Request('http://localhost/api/fs'), undefined as never);
+    expect(roots.status).toBe(200);
+    expect(((await roots.json()) as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
+  });
+
   it('answers 401 to route handlers without a session', async () => {
     state.user = null;
     const jobRoute = await import('@/app/api/jobs/[id]/route');
