@@ -4,7 +4,7 @@
 // that file is imported directly on later runs (~0.2 s instead of ~1 s through tsx's loader hooks).
 // If bundling is impossible (read-only checkout, esbuild missing) tsx compiles on the fly instead.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +41,10 @@ async function bundled() {
     const temp = `${outfile}.${process.pid}.tmp`;
     await esbuild.build({ entryPoints: [entry], outfile: temp, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
     renameSync(temp, outfile);
+    // Bundles of older sources are never used again.
+    for (const name of readdirSync(cacheDir)) {
+      if (name.endsWith('.mjs') && path.join(cacheDir, name) !== outfile) rmSync(path.join(cacheDir, name), { force: true });
+    }
   }
   return import(pathToFileURL(outfile).href);
 }
