@@ -55,6 +55,18 @@ describe('restoreToArchive', () => {
     expect(names).toEqual([`${base}/`, `${base}/docs/`, `${base}/docs/deep/`, `${base}/docs/deep/b.bin`]);
   });
 
+  it('settles with AbortedError when cancelled mid-stream, and releases its lock', async () => {
+    const { dir, repo } = await snapshotOf();
+    const ac = new AbortController();
+    const out = new PassThrough();
+    const pending = repo.restoreToArchive('latest', [], 'tar.gz', out, { signal: ac.signal });
+    await new Promise((r) => out.once('data', r));
+    ac.abort();
+    out.destroy();
+    await expect(pending).rejects.toBeInstanceOf(AbortedError);
+    expect(fs.readdirSync(path.join(dir, 'locks'))).toEqual([]);
+  });
+
   it('stops when cancelled and fails on a damaged blob', async () => {
     const { dir, repo } = await snapshotOf();
     const ac = new AbortController();

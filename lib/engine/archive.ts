@@ -57,9 +57,13 @@ export async function runArchive(
   let processed = 0;
   archive.on('entry', () => processed++);
   const onAbort = () => {
-    failure ??= new AbortedError('The download was cancelled');
+    fail(new AbortedError('The download was cancelled'));
     archive.abort();
   };
+  // A destroyed output (a client that went away) ends the archive too, even without 'close'.
+  out.on('close', () => {
+    if (!out.writableFinished) fail(new AbortedError('The download was cancelled: the output closed'));
+  });
   signal?.addEventListener('abort', onAbort, { once: true });
   archive.pipe(out);
 
@@ -104,7 +108,9 @@ export async function runArchive(
         archive.append(Buffer.alloc(0), { name: name + '/', mode: e.mode, date });
         result.dirs++;
       } else if (e.type === 'file') {
-        archive.append(fileStream(e), { name, mode: e.mode, date });
+        // Content stored raw was incompressible at backup: deflating it again only costs time.
+        const store = format === 'zip' && (e.content ?? []).every((c) => repo.blobCodec(c.id) === 'none');
+        archive.append(fileStream(e), { name, mode: e.mode, date, ...(store ? { store: true } : {}) });
         result.files++;
       } else if (e.type === 'symlink') {
         archive.symlink(name, e.target!.toString('utf8'), 0o777);
@@ -117,7 +123,8 @@ export async function runArchive(
       while (appended - processed > MAX_QUEUED && !failure) await Promise.race([once(archive, 'entry'), finished]);
     }
     if (failure) throw failure;
-    await archive.finalize();
+    // finalize() never settles after abort(), so wait on `finished`, which every failure rejects.
+    void archive.finalize().catch(fail);
     await finished;
     if (failure) throw failure;
     return result;

@@ -94,7 +94,12 @@ describe('backup under faults', () => {
     fs.closeSync(fd);
     const { dir, repo } = await makeRepo();
     dirs.push(dir);
+    // Every chunk is a duplicate, so nothing ever waits: the backup must still yield to the event loop.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
     const { summary } = await repo.backup([src]);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3);
     expect(summary.bytesAdded).toBeLessThan(64 * 1024);
     const out = tempDir('coffer-out');
     dirs.push(out);

@@ -119,6 +119,16 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   const excluded = compileExcludes(opts.excludes ?? []);
   const stats = { files: 0, dirs: 0, bytesRead: 0 };
   let lastProgress = 0;
+  let lastBreath = Date.now();
+  /**
+   * Yields to the event loop every ~30 ms: the sync fs calls and chunking (and long runs of duplicate
+   * chunks, which never wait on the saver) would otherwise starve a server running this backup.
+   */
+  const breathe = async () => {
+    if (Date.now() - lastBreath < 30) return;
+    await new Promise((r) => setImmediate(r));
+    lastBreath = Date.now();
+  };
   const progress = (current: Buffer | null, force = false) => {
     if (!opts.onProgress) return;
     const now = Date.now();
@@ -172,7 +182,9 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
         size += cut - start;
         start = cut;
         if (saver.busy) await saver.room();
+        else await breathe();
         if (signal?.aborted) throw new AbortedError();
+        progress(full);
       }
       const after = fs.fstatSync(fd, { bigint: true });
       if (BigInt(size) !== st.size || after.mtimeNs !== st.mtimeNs) warn(full, 'changed during backup; stored what was read');
@@ -264,11 +276,13 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
         top.i++;
         const child = await visit(top, name, full);
         if (child) stack.push(child);
+        await breathe();
         continue;
       }
       stack.pop();
       const { id } = saver.add(BLOB_TREE, encodeTree(top.entries));
       if (saver.busy) await saver.room();
+      else await breathe();
       if (top.self) {
         top.self.subtree = id;
         stats.dirs++;

@@ -202,6 +202,12 @@ export class RepositoryCore {
     return i;
   }
 
+  /** The codec a blob is stored with, or undefined when it is not indexed. */
+  blobCodec(id: Buffer): string | undefined {
+    const i = this.index.find(id);
+    return i < 0 ? undefined : this.codecs[this.index.get(i).codec];
+  }
+
   /** Pack number of a pack id, if indexed. */
   packNumber(id: string): number | undefined {
     return this.packNumbers.get(id);

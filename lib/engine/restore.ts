@@ -267,6 +267,14 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     result.files++;
   };
 
+  let lastBreath = Date.now();
+  /** Yields to the event loop every ~30 ms so a server running this restore stays responsive. */
+  const breathe = async () => {
+    if (Date.now() - lastBreath < 30) return;
+    await new Promise((r) => setImmediate(r));
+    lastBreath = Date.now();
+  };
+
   const queue: FileJob[] = [];
   let queuedBytes = 0;
   /** Writes the oldest queued file. */
@@ -278,6 +286,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     } catch (err) {
       onError(err, job.rel);
     }
+    await breathe();
   };
   /** Queues a file, starting to fetch its blobs now; writes older files while the queue is full. */
   const enqueue = async (abs: Buffer, e: TreeEntry, rel: string[], frame: Frame) => {
