@@ -57,6 +57,8 @@ export interface ProxyControl {
   endpoint: string;
   /** Answer this many next requests with 503 SlowDown-style errors. */
   fail: number;
+  /** Answer with 503 the next request for which this returns true (once). */
+  failNext?: (method: string, url: string) => boolean;
   /** Leave this many next requests unanswered (the client's timeout must fire). */
   stall: number;
   /** Requests seen, as `METHOD path?query`. */
@@ -117,8 +119,10 @@ export async function startProxy(
         stalled.push(res);
         return;
       }
-      if (control.fail > 0) {
-        control.fail--;
+      const failNext = control.failNext?.(req.method ?? '', req.url ?? '') ?? false;
+      if (failNext) control.failNext = undefined;
+      if (control.fail > 0 || failNext) {
+        if (!failNext) control.fail--;
         res.writeHead(503, { 'content-type': 'application/xml' });
         res.end(
           '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>injected failure</Message></Error>',

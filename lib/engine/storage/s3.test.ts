@@ -56,34 +56,38 @@ afterAll(async () => {
 beforeEach(() => {
   proxy.fail = 0;
   proxy.stall = 0;
+  proxy.failNext = undefined;
   proxy.seen = [];
 });
 
 describe('S3Storage', () => {
   it('shows its location as s3://bucket/prefix without the endpoint or credentials', () => {
-    const s = new S3Storage({
-      endpoint: 'https://user:pw@s3.example.net',
-      region: 'eu-1',
-      bucket: 'backups',
-      prefix: '/coffer/alice/',
-      accessKeyId: KEY_ID,
-      secretAccessKey: SECRET,
-    });
+    const base = { region: 'eu-1', bucket: 'backups', accessKeyId: KEY_ID, secretAccessKey: SECRET };
+    const s = new S3Storage({ ...base, endpoint: 'https://s3.example.net:9000', prefix: '/coffer/alice/' });
     expect(s.location).toBe('s3://backups/coffer/alice');
-    expect(
-      new S3Storage({ region: 'eu-1', bucket: 'backups', accessKeyId: KEY_ID, secretAccessKey: SECRET })
-        .location,
-    ).toBe('s3://backups');
-    expect(
-      () =>
-        new S3Storage({
-          region: 'eu-1',
-          bucket: 'backups',
-          prefix: 'a/../b',
-          accessKeyId: KEY_ID,
-          secretAccessKey: SECRET,
-        }),
-    ).toThrow(/unsafe/);
+    expect(new S3Storage(base).location).toBe('s3://backups');
+  });
+
+  it('refuses unusable settings with a message saying what to fix', () => {
+    const base = { region: 'eu-1', bucket: 'backups', accessKeyId: KEY_ID, secretAccessKey: SECRET };
+    expect(() => new S3Storage({ ...base, prefix: 'a/../b' })).toThrow(/unsafe/);
+    expect(() => new S3Storage({ ...base, bucket: '' })).toThrow('An S3 bucket name is required');
+    expect(() => new S3Storage({ ...base, region: '' })).toThrow('An S3 region is required');
+    expect(() => new S3Storage({ ...base, endpoint: 's3.example.net' })).toThrow('must be a URL such as');
+    expect(() => new S3Storage({ ...base, endpoint: 'ftp://s3.example.net' })).toThrow(
+      'must start with https://',
+    );
+    const withUser = (() => {
+      try {
+        return new S3Storage({ ...base, endpoint: `https://${KEY_ID}:${SECRET}@s3.example.net` });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(withUser).toBeInstanceOf(EngineError);
+    expect((withUser as Error).message).toBe(
+      'The S3 endpoint URL must not contain a user name or password; use the access key fields',
+    );
   });
 
   it('retries requests that fail with 503 and then succeeds', async () => {
@@ -113,7 +117,7 @@ describe('S3Storage', () => {
     await s.write('index/aa', Buffer.from('index'));
     proxy.stall = 1;
     expect((await s.read('index/aa')).toString()).toBe('index');
-    expect(proxy.seen.filter((r) => r.startsWith('GET '))).toHaveLength(2);
+    expect(proxy.seen.filter((r) => r.startsWith('GET ')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('uploads an object above the threshold in parts and reads it back whole and by range', async () => {
@@ -135,13 +139,8 @@ describe('S3Storage', () => {
   it('retries a failed part of a multipart upload', async () => {
     const s = storage(proxy.endpoint, { multipartThreshold: 6 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
     const big = pseudoRandom(11 * 1024 * 1024, 2);
-    let calls = 0;
-    // Fail the second request (the first part) once the upload has started.
-    const original = proxy.seen.push.bind(proxy.seen);
-    proxy.seen.push = (...items: string[]) => {
-      if (++calls === 2) proxy.fail = 1;
-      return original(...items);
-    };
+    // Fail the first request for part 2 once.
+    proxy.failNext = (method, url) => method === 'PUT' && /[?&]partNumber=2(&|$)/.test(url);
     await s.write('data/cd/big', big);
     // Three parts, one of them sent twice.
     expect(proxy.seen.filter((r) => r.startsWith('PUT ') && r.includes('uploadId='))).toHaveLength(4);

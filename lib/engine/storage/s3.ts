@@ -74,6 +74,9 @@ export class S3Storage implements Storage {
     const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     if (prefix !== '') checkKey(prefix);
     if (!options.bucket) throw new EngineError('An S3 bucket name is required');
+    if (!options.region)
+      throw new EngineError('An S3 region is required (us-east-1 suits most self-hosted servers)');
+    if (options.endpoint !== undefined) checkEndpoint(options.endpoint);
     this.bucket = options.bucket;
     this.root = prefix === '' ? '' : `${prefix}/`;
     this.location = `s3://${options.bucket}${prefix === '' ? '' : `/${prefix}`}`;
@@ -361,6 +364,24 @@ export class S3Storage implements Storage {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+function checkEndpoint(endpoint: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new EngineError(
+      `The S3 endpoint must be a URL such as https://s3.example.net, not ${JSON.stringify(endpoint)}`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new EngineError('The S3 endpoint must start with https:// or http://');
+  // Credentials belong in the key fields, where they are kept out of messages and logs.
+  if (url.username || url.password)
+    throw new EngineError(
+      'The S3 endpoint URL must not contain a user name or password; use the access key fields',
+    );
 }
 
 function isSafeKey(name: string): boolean {
