@@ -6,18 +6,23 @@
  */
 
 const MIN_CLASS = 16; // 64 KiB
-const PER_CLASS = 12;
+const PER_CLASS = 8;
+/** Idle pooled memory is capped so a burst of large chunks does not pin memory for the whole backup. */
+const MAX_IDLE_BYTES = 48 * 1024 * 1024;
 
+/** Reusable buffers in power-of-two size classes; see the file comment. */
 export class BufferPool {
   private free = new Map<number, Buffer[]>();
+  private idle = 0;
 
   /** A buffer of exactly `size` bytes (a view of a pooled one); contents are undefined. */
   take(size: number): Buffer {
     if (size < 1 << MIN_CLASS) return Buffer.allocUnsafe(size);
     const cls = Math.max(MIN_CLASS, Math.ceil(Math.log2(size)));
     const list = this.free.get(cls);
-    const buf = list?.pop() ?? Buffer.allocUnsafeSlow(1 << cls);
-    return buf.subarray(0, size);
+    const pooled = list?.pop();
+    if (pooled) this.idle -= pooled.length;
+    return (pooled ?? Buffer.allocUnsafeSlow(1 << cls)).subarray(0, size);
   }
 
   /** Returns a buffer from `take`; the caller must not use it afterwards. */
@@ -27,6 +32,9 @@ export class BufferPool {
     if (view.byteOffset !== 0 || !Number.isInteger(cls) || cls < MIN_CLASS) return;
     let list = this.free.get(cls);
     if (!list) this.free.set(cls, (list = []));
-    if (list.length < PER_CLASS) list.push(buf);
+    if (list.length < PER_CLASS && this.idle + buf.length <= MAX_IDLE_BYTES) {
+      list.push(buf);
+      this.idle += buf.length;
+    }
   }
 }
