@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { BufferPool } from './buffer-pool';
+
+describe('BufferPool', () => {
+  it('reuses a returned buffer of the same size class', () => {
+    const pool = new BufferPool();
+    const a = pool.take(300_000);
+    expect(a.length).toBe(300_000);
+    pool.give(a);
+    const b = pool.take(400_000);
+    expect(b.buffer).toBe(a.buffer);
+    expect(pool.take(400_000).buffer).not.toBe(a.buffer);
+  });
+
+  it('does not pool small buffers or views it did not hand out', () => {
+    const pool = new BufferPool();
+    const small = pool.take(1000);
+    pool.give(small);
+    expect(pool.take(1000).buffer).not.toBe(small.buffer);
+    const foreign = Buffer.alloc(1 << 20).subarray(10);
+    pool.give(foreign);
+    expect(pool.take(1 << 20).buffer).not.toBe(foreign.buffer);
+  });
+
+  it('keeps at most 48 MiB idle', () => {
+    const pool = new BufferPool();
+    const taken = Array.from({ length: 8 }, () => pool.take(8 << 20));
+    for (const b of taken) pool.give(b);
+    const again = Array.from({ length: 8 }, () => pool.take(8 << 20));
+    const reused = again.filter((b) => taken.some((t) => t.buffer === b.buffer));
+    expect(reused).toHaveLength(6);
+  });
+});
