@@ -3,7 +3,7 @@
  * account registered becomes the administrator, so every spec goes through `ensureAdmin` (which registers
  * ADMIN if nobody has, or signs in as ADMIN) and makes further users with `inviteUser`.
  */
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** The administrator every spec shares. */
 export const ADMIN = { name: 'Ada Admin', email: 'admin@example.test', password: 'admin passphrase for e2e' };
@@ -53,18 +53,35 @@ export async function ensureAdmin(page: Page): Promise<boolean> {
   return false;
 }
 
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+let adminState: StorageState | undefined;
+
+/** A context signed in as ADMIN, showing /settings; reuses this worker's saved admin session when it still works. */
+async function adminSettings(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  if (adminState) {
+    const context = await browser.newContext({ storageState: adminState });
+    const page = await context.newPage();
+    await page.goto('/settings');
+    if (new URL(page.url()).pathname === '/settings') return { context, page };
+    await context.close();
+  }
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await ensureAdmin(page);
+  adminState = await context.storageState();
+  await page.goto('/settings');
+  return { context, page };
+}
+
 /**
  * Creates a user through an invitation link made by the administrator, in a browser context of its own;
  * returns that signed-in page (close its context when done).
  */
 export async function inviteUser(browser: Browser, user: { name: string; email: string; password: string }): Promise<Page> {
-  const adminContext = await browser.newContext();
-  const admin = await adminContext.newPage();
-  await ensureAdmin(admin);
-  await admin.goto('/settings');
-  await admin.getByRole('button', { name: 'Create invitation link' }).click();
-  const link = await admin.getByLabel('Invitation link').inputValue();
-  await adminContext.close();
+  const admin = await adminSettings(browser);
+  await admin.page.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = await admin.page.getByLabel('Invitation link').inputValue();
+  await admin.context.close();
 
   const context = await browser.newContext();
   const page = await context.newPage();

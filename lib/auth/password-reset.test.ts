@@ -101,6 +101,8 @@ describe('password-reset', () => {
       expect(notices).toHaveLength(1);
       expect(notices[0]!.subject).toMatch(/password was reset/);
       expect(notices[0]!.html).toContain('<');
+      const actions = (await database.db.select().from(auditEvents).where(eq(auditEvents.userId, user.id))).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['sign_in.failure', 'code.sent', 'code.used', 'password.reset']));
     });
 
     it('lets the reset right lapse 15 minutes after the code was verified', async () => {
