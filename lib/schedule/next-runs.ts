@@ -6,10 +6,11 @@
  * - fall back: a fixed-time job whose wall time occurs twice runs only at the first occurrence; a `*`
  *   job (hourly, every 15 minutes) runs in both occurrences, because it follows elapsed time.
  */
-import { instantsOf, offsetAt, wallAsUtc, wallTime } from '@/lib/engine/time-zone';
+import { offsetAt, wallAsUtc, wallTime } from '@/lib/engine/time-zone';
 import { matchesDay, type CronSpec } from './cron';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** Far enough to find a 29 February of a leap year after a century year that is not one (2096 → 2104). */
 const MAX_DAYS_AHEAD = 9 * 366;
@@ -51,39 +52,42 @@ function runsOnDay(
   timeZone: string,
 ): number[] {
   const midnight = wallAsUtc(date);
-  // Local midnight lies within 14 hours of UTC midnight in every zone; equal offsets around the day mean
-  // no change of offset within it, and a plain subtraction gives each instant.
-  const before = offsetAt(midnight - 15 * HOUR, timeZone);
-  const after = offsetAt(midnight + DAY + 15 * HOUR, timeZone);
+  // Local midnight lies within 14 hours of UTC midnight in every zone, so these offsets hold before
+  // and after the day; real zones change offset at most once in that window.
+  const start = midnight - 15 * HOUR;
+  const end = midnight + DAY + 15 * HOUR;
+  const before = offsetAt(start, timeZone);
+  const after = offsetAt(end, timeZone);
+  const change = before === after ? undefined : changeInstant(start, end, before, timeZone);
   const out: number[] = [];
   for (const hour of spec.hours) {
     for (const minute of spec.minutes) {
-      const wall = { ...date, hour, minute };
-      if (before === after) {
-        out.push(wallAsUtc(wall) - before);
+      const asUtc = wallAsUtc({ ...date, hour, minute });
+      if (change === undefined) {
+        out.push(asUtc - before);
         continue;
       }
-      const instants = instantsOf(wall, timeZone);
+      // The wall time exists with the old offset if that instant is before the change, with the new
+      // offset if that one is after it: both in a fall-back overlap, neither in a spring-forward gap.
+      const instants = [asUtc - before, asUtc - after].filter((t, i) => (i === 0 ? t < change : t >= change));
       if (instants.length === 0) {
-        if (spec.fixedTime) out.push(gapEnd(wallAsUtc(wall), timeZone));
-      } else if (instants.length > 1 && spec.fixedTime) out.push(instants[0]!.getTime());
-      else for (const t of instants) out.push(t.getTime());
+        // Skipped by the clocks: a fixed-time job runs when they jump.
+        if (spec.fixedTime) out.push(change);
+      } else if (spec.fixedTime) out.push(Math.min(...instants));
+      else out.push(...instants);
     }
   }
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** The instant a spring-forward gap containing the wall time `asUtc` ends (when the clocks jump). */
-function gapEnd(asUtc: number, timeZone: string): number {
-  const offsetBefore = offsetAt(asUtc - 30 * HOUR, timeZone);
-  const offsetAfter = offsetAt(asUtc + 30 * HOUR, timeZone);
-  // Read with the earlier offset the wall time lies after the change; with the later one, before it.
-  let low = asUtc - offsetAfter;
-  let high = asUtc - offsetBefore;
-  while (high - low > 60_000) {
-    const mid = low + Math.floor((high - low) / 2 / 60_000) * 60_000;
-    if (offsetAt(mid, timeZone) === offsetAfter) high = mid;
-    else low = mid;
+/** The first instant (to the minute) in [start, end] whose offset differs from `before`. */
+function changeInstant(start: number, end: number, before: number, timeZone: string): number {
+  let low = start;
+  let high = end;
+  while (high - low > MINUTE) {
+    const mid = low + Math.floor((high - low) / 2 / MINUTE) * MINUTE;
+    if (offsetAt(mid, timeZone) === before) low = mid;
+    else high = mid;
   }
   return high;
 }
