@@ -102,6 +102,25 @@ export async function scanTotals(sources: string[], excludes: string[], signal?:
   return totals;
 }
 
+/** What kind of failure an error is, for callers that must react to it. */
+export type ErrorKind = 'wrong_passphrase' | 'locked' | 'aborted' | 'engine' | 'passphrase_needed' | 'path' | 'other';
+
+/**
+ * Classifies an error thrown by the engine or by lib/jobs. Next bundles server code into several layers,
+ * each with its own copy of a module, and minifies class names, so `instanceof` across layers and
+ * `error.name` of engine errors are unreliable: code outside lib/jobs calls this through `getJobs()`, so the
+ * check runs in the same module copy that opened the repository.
+ */
+export function classifyError(err: unknown): ErrorKind {
+  if (err instanceof WrongPassphraseError) return 'wrong_passphrase';
+  if (err instanceof RepositoryLockedError) return 'locked';
+  if (err instanceof AbortedError) return 'aborted';
+  if (err instanceof EngineError) return 'engine';
+  if (err instanceof Error && err.name === 'PassphraseNeededError') return 'passphrase_needed';
+  if (err instanceof Error && err.name === 'PathRefusedError') return 'path';
+  return 'other';
+}
+
 /** A message for people from an engine error (or a generic one, logged, for anything else). */
 export function describeEngineError(err: unknown): string {
   if (err instanceof WrongPassphraseError) return 'The passphrase is wrong: it does not open this repository. Nothing was changed.';

@@ -12,7 +12,7 @@ import { getDatabase, getDb } from '@/lib/db';
 import { plans, repositories } from '@/lib/db/schema';
 import { loadSecrets } from '@/lib/secrets';
 import { createBoss } from './boss';
-import { clearStaleLocks, describeEngineError } from './engine-adapter';
+import { classifyError, clearStaleLocks, describeEngineError, type ErrorKind } from './engine-adapter';
 import { backupHandler, restoreHandler } from './handlers';
 import { RepositoryAccess } from './repository-access';
 import { sweepStaleUploads } from './uploads';
@@ -26,6 +26,8 @@ export interface Jobs {
   runner: JobRunner;
   access: RepositoryAccess;
   serverKey: () => string;
+  /** Classifies an error from the engine or lib/jobs (see classifyError: never use instanceof outside lib/jobs). */
+  classify: (err: unknown) => ErrorKind;
 }
 
 const globalForJobs = globalThis as unknown as { cofferJobs?: Promise<Jobs> };
@@ -70,7 +72,7 @@ export function startJobs(): Promise<Jobs> {
         void runner.stop().finally(() => process.exit(0));
       });
     }
-    return { runner, access, serverKey: keyOnce };
+    return { runner, access, serverKey: keyOnce, classify: classifyError };
   })().catch((err: unknown) => {
     globalForJobs.cofferJobs = undefined;
     throw err;

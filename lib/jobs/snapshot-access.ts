@@ -8,7 +8,6 @@ import { getSnapshot, type SnapshotWithPlan } from '@/lib/db/queries/snapshots';
 import { AppError } from '@/lib/errors';
 import type { Repository } from './engine-adapter';
 import { getJobs } from './index';
-import { PassphraseNeededError } from './repository-access';
 
 /** The owner's snapshot and an open handle on its repository (shared; do not close). */
 export async function openOwnedSnapshot(ownerId: string, snapshotId: string): Promise<SnapshotWithPlan & { repo: Repository }> {
@@ -18,7 +17,8 @@ export async function openOwnedSnapshot(ownerId: string, snapshotId: string): Pr
     const repo = await (await getJobs()).access.handle(found.repository);
     return { ...found, repo };
   } catch (err) {
-    if (err instanceof PassphraseNeededError) throw new AppError('conflict', 'This backup is encrypted: unlock it with its passphrase on the snapshot page first.');
+    // By name: the error may come from another bundle layer's copy of the class (see classifyError).
+    if (err instanceof Error && err.name === 'PassphraseNeededError') throw new AppError('conflict', 'This backup is encrypted: unlock it with its passphrase on the snapshot page first.');
     throw err;
   }
 }

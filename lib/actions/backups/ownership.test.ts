@@ -28,7 +28,7 @@ vi.mock('next/navigation', () => ({
 }));
 const runner = { enqueue: vi.fn(), cancel: vi.fn(async () => 'not_found') };
 const access = { isUnlocked: () => true, passphraseFor: () => undefined, unlock: vi.fn(), handle: vi.fn(), drop: vi.fn(), invalidate: vi.fn() };
-vi.mock('@/lib/jobs', () => ({ getJobs: async () => ({ runner, access, serverKey: () => '00'.repeat(32) }), PassphraseNeededError: class extends Error {} }));
+vi.mock('@/lib/jobs', () => ({ getJobs: async () => ({ runner, access, serverKey: () => '00'.repeat(32), classify: () => 'other' }), PassphraseNeededError: class extends Error {} }));
 
 const form = (fields: Record<string, string>) => {
   const f = new FormData();

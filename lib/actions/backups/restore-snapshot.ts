@@ -29,11 +29,12 @@ export const restoreSnapshotAction = authedAction(restoreSchema, async (input, u
       throw err;
     }
   }
-  const { runner, access } = await getJobs();
+  const jobs = await getJobs();
+  const { runner, access } = jobs;
   let secret: string | undefined;
   if (repository.encrypted) {
     if (input.passphrase) {
-      await unlockWithPassphrase(db, access, repository, input.passphrase);
+      await unlockWithPassphrase(db, jobs, repository, input.passphrase);
       secret = input.passphrase;
     } else if (!access.isUnlocked(repository)) {
       return { ok: false, message: 'This backup is encrypted: enter its passphrase to restore.', fieldErrors: { passphrase: ['Enter the passphrase.'] } };

@@ -20,11 +20,12 @@ export const runBackupAction = authedAction(runBackupSchema, async (input, user)
   const found = await getPlan(db, user.id, input.planId);
   if (!found) throw new AppError('not_found', 'This backup plan does not exist.');
   const { plan, repository } = found;
-  const { runner, access } = await getJobs();
+  const jobs = await getJobs();
+  const { runner, access } = jobs;
   let secret: string | undefined;
   if (repository.encrypted) {
     if (input.passphrase) {
-      await unlockWithPassphrase(db, access, repository, input.passphrase);
+      await unlockWithPassphrase(db, jobs, repository, input.passphrase);
       secret = input.passphrase;
     } else if (!access.isUnlocked(repository)) {
       return { ok: false, message: 'This backup is encrypted: enter its passphrase to run it.', fieldErrors: { passphrase: ['Enter the passphrase.'] } };

@@ -14,7 +14,7 @@ export const unlockRepositoryAction = authedAction(unlockSchema, async (input, u
   const db = await getDb();
   const found = await getPlan(db, user.id, input.planId);
   if (!found) throw new AppError('not_found', 'This backup plan does not exist.');
-  await unlockWithPassphrase(db, (await getJobs()).access, found.repository, input.passphrase);
+  await unlockWithPassphrase(db, await getJobs(), found.repository, input.passphrase);
   revalidatePath(`/backups/${found.plan.id}`, 'layout');
   return { ok: true, message: 'Unlocked for 15 minutes.' };
 });

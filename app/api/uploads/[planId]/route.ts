@@ -73,11 +73,12 @@ export const POST = withUser<Ctx>(async (request, user, { params }) => {
   const body = (await request.json().catch(() => ({}))) as { passphrase?: unknown };
   const passphrase = typeof body.passphrase === 'string' ? body.passphrase : '';
   const db = await getDb();
-  const { runner, access } = await getJobs();
+  const jobs = await getJobs();
+  const { runner, access } = jobs;
   let secret: string | undefined;
   if (repository.encrypted) {
     if (passphrase) {
-      await unlockWithPassphrase(db, access, repository, passphrase);
+      await unlockWithPassphrase(db, jobs, repository, passphrase);
       secret = passphrase;
     } else if (!access.isUnlocked(repository)) {
       throw new AppError('conflict', 'This backup is encrypted: enter its passphrase to back up the uploaded files.');

@@ -1,7 +1,7 @@
 /** GET /api/snapshots/:id/tree?path=<path in snapshot>: one folder of a snapshot, for the lazy tree. */
 import { withUser } from '@/lib/actions/safe-action';
 import { AppError } from '@/lib/errors';
-import { EngineError } from '@/lib/jobs/engine-adapter';
+import { getJobs } from '@/lib/jobs';
 import { openOwnedSnapshot } from '@/lib/jobs/snapshot-access';
 
 export const dynamic = 'force-dynamic';
@@ -17,7 +17,7 @@ export const GET = withUser<{ params: Promise<{ id: string }> }>(async (request,
       { headers: { 'cache-control': 'no-store' } },
     );
   } catch (err) {
-    if (err instanceof EngineError) throw new AppError('not_found', err.message);
+    if ((await getJobs()).classify(err) === 'engine') throw new AppError('not_found', (err as Error).message);
     throw err;
   }
 });
