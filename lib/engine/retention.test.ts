@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyRetention,
@@ -323,5 +324,66 @@ describe('formatPolicy', () => {
       'keep 4 weekly snapshots and all snapshots tagged [a,b] or [c] and all snapshots within 1y6m of the newest',
     );
     expect(formatPolicy({})).toBe('keep all snapshots (no policy)');
+  });
+});
+
+describe('applyRetention properties', () => {
+  const snapshotList = fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 3 * 365 * 24 * 60 }), fc.subarray(['a', 'b', 'c'])), {
+      maxLength: 40,
+    })
+    .map((items) =>
+      items.map(([minutes, tags], i) => ({
+        id: `s${i}`,
+        time: new Date(Date.UTC(2024, 0, 1) + minutes * 60_000),
+        tags,
+      })),
+    );
+  const count = fc.oneof(fc.constant(undefined), fc.integer({ min: -1, max: 6 }));
+  const policy = fc.record(
+    {
+      keepLast: count,
+      keepHourly: count,
+      keepDaily: count,
+      keepWeekly: count,
+      keepMonthly: count,
+      keepYearly: count,
+      keepWithin: fc.oneof(fc.constant(undefined), fc.constantFrom('12h', '3d', '1m', '1y2m')),
+      keepTags: fc.oneof(fc.constant(undefined), fc.constantFrom(['a'], ['a,b'], [''], ['c', 'b'])),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('splits the input, keeps the newest, and keeps everything it kept when run again', () => {
+    fc.assert(
+      fc.property(
+        snapshotList,
+        policy,
+        fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York'),
+        (list, p, timeZone) => {
+          const first = applyRetention(list, p, NOW, { timeZone });
+          const kept = first.keep.map((k) => k.snapshot);
+          expect([...kept, ...first.forget.map((f) => f.snapshot)].map((s) => s.id).sort()).toEqual(
+            list.map((s) => s.id).sort(),
+          );
+          for (const k of first.keep) expect(k.reasons.length).toBeGreaterThan(0);
+          const counted = [
+            p.keepLast,
+            p.keepHourly,
+            p.keepDaily,
+            p.keepWeekly,
+            p.keepMonthly,
+            p.keepYearly,
+          ].some((n) => n);
+          if (list.length > 0 && (counted || isEmptyPolicy(p))) {
+            const newest = Math.max(...list.map((s) => s.time.getTime()));
+            expect(kept.some((s) => s.time.getTime() === newest)).toBe(true);
+          }
+          // A scheduled forget runs again and again: a second pass must not take more.
+          expect(applyRetention(kept, p, NOW, { timeZone }).forget).toEqual([]);
+        },
+      ),
+      { numRuns: 150, seed: 6 },
+    );
   });
 });
