@@ -349,7 +349,10 @@ describe('applyRetention properties', () => {
       keepMonthly: count,
       keepYearly: count,
       keepWithin: fc.oneof(fc.constant(undefined), fc.constantFrom('12h', '3d', '1m', '1y2m')),
-      keepTags: fc.oneof(fc.constant(undefined), fc.constantFrom(['a'], ['a,b'], [''], ['c', 'b'])),
+      keepTags: fc.oneof(
+        fc.constant(undefined),
+        fc.constantFrom('a', 'a,b', '', 'c|b').map((t) => t.split('|')),
+      ),
     },
     { requiredKeys: [] },
   );
