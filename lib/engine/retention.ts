@@ -89,7 +89,7 @@ export function assertValidPolicy(policy: RetentionPolicy): void {
   if (errors.length > 0) throw new Error(`Invalid retention policy: ${errors.join('; ')}`);
 }
 
-/** True when the policy keeps by no rule at all (and so would keep everything). */
+/** True when the policy keeps by no rule at all (and so would keep everything). Throws on a bad `keepWithin`. */
 export function isEmptyPolicy(policy: RetentionPolicy): boolean {
   const within = policy.keepWithin === undefined ? undefined : parseDuration(policy.keepWithin);
   return (
