@@ -105,6 +105,7 @@ export async function runCheck(repo: RepositoryCore, opts: CheckOptions): Promis
   report.errors.push(...problems);
   report.snapshots = snapshots.length;
   const clean = new Set<string>();
+  let missingSeen = false;
   const packOf = (id: Buffer): string | null => {
     const i = repo.index.find(id);
     return i < 0 ? null : (repo.packs[repo.index.get(i).pack]?.id ?? null);
@@ -125,7 +126,9 @@ export async function runCheck(repo: RepositoryCore, opts: CheckOptions): Promis
       aborted();
       const t = walk.pop()!;
       const hex = t.id.toString('hex');
-      if (clean.has(hex)) continue;
+      // A tree verified in an earlier snapshot, with its whole subtree, needs no second walk while
+      // nothing is damaged; with damage, walk again so each affected snapshot is named.
+      if (clean.has(hex) && damaged.size === 0 && !missingSeen) continue;
       const where = t.path || '/';
       const treePack = packOf(t.id);
       let entries: TreeEntry[];
@@ -149,6 +152,7 @@ export async function runCheck(repo: RepositoryCore, opts: CheckOptions): Promis
           const pack = packOf(c.id);
           if (pack === null) {
             dirty = true;
+            missingSeen = true;
             report.errors.push({ object: `data blob ${c.id.toString('hex')}`, message: `snapshot ${s.id.slice(0, 8)} ${p}: the blob is not in any index` });
           } else if (damaged.has(pack)) {
             dirty = true;
@@ -157,8 +161,7 @@ export async function runCheck(repo: RepositoryCore, opts: CheckOptions): Promis
           }
         }
       }
-      // A subtree with no problem is skipped when another snapshot shares it (the common case).
-      if (!dirty && entries.every((e) => e.type !== 'dir')) clean.add(hex);
+      if (!dirty) clean.add(hex);
     }
   }
   report.damagedPacks = [...damaged.values()];
