@@ -45,7 +45,13 @@ describe('headers', () => {
     expect(isProtectedPath('/backups/123/snapshots/9')).toBe(true);
     expect(isProtectedPath('/settings')).toBe(true);
     expect(isProtectedPath('/login')).toBe(false);
-    expect(isProtectedPath('/dashboards-public')).toBe(false);
+    expect(isProtectedPath('/jobs/42')).toBe(true);
+    expect(isProtectedPath('/some-future-page')).toBe(true);
     expect(isProtectedPath('/')).toBe(false);
+    expect(isProtectedPath('/verify-otp')).toBe(false);
+    expect(isProtectedPath('/register/')).toBe(false);
+    expect(isProtectedPath('/api/health')).toBe(false);
+    expect(isProtectedPath('/favicon.ico')).toBe(false);
+    expect(isProtectedPath('/_next/static/chunks/x.js')).toBe(false);
   });
 });

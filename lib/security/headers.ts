@@ -3,12 +3,20 @@
  * request's method, path, headers and the configuration, so they are tested without a server.
  */
 
-/** App pages that need a session; proxy.ts sends requests without a session cookie to /login. */
-export const PROTECTED_PREFIXES = ['/dashboard', '/backups', '/settings', '/admin'];
+/** Pages anyone may open; every other page of the app needs a session. */
+export const PUBLIC_PAGES = new Set(['/', '/login', '/register', '/forgot-password', '/verify-otp', '/reset-password']);
 
-/** True when `pathname` is one of the app's pages that require a session. */
+/**
+ * True when `pathname` is an app page that requires a session (proxy.ts then sends requests without a
+ * session cookie to /login). Deny by default: any page not listed in PUBLIC_PAGES, so a new page is
+ * protected without anyone remembering to add it. Route handlers (/api) answer 401 themselves; Next's
+ * assets and files with an extension (public/) pass.
+ */
 export function isProtectedPath(pathname: string): boolean {
-  return PROTECTED_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (PUBLIC_PAGES.has(path)) return false;
+  if (path.startsWith('/api/') || path === '/api' || path.startsWith('/_next/')) return false;
+  return !/\.[A-Za-z0-9]+$/.test(path);
 }
 
 /** A fresh CSP nonce: 16 random bytes, base64. */

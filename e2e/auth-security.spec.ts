@@ -3,7 +3,7 @@ import { ADMIN, ensureAdmin, inviteUser, signIn, uniqueEmail } from './support/a
 
 test.describe('access control', () => {
   test('redirects unauthenticated requests for app pages to /login', async ({ page, request }) => {
-    for (const path of ['/dashboard', '/settings', '/backups/new']) {
+    for (const path of ['/dashboard', '/settings', '/backups/new', '/jobs/00000000-0000-0000-0000-000000000000']) {
       const res = await request.get(path, { maxRedirects: 0 });
       expect(res.status()).toBe(307);
       expect(res.headers().location).toBe(`/login?next=${encodeURIComponent(path)}`);
