@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { extractOtp, waitForEmail } from './support/mail';
+import { extractOtp, failNextEmail, waitForEmail } from './support/mail';
 import { inviteUser, signOut, uniqueEmail } from './support/accounts';
 
 test.describe('second factor', () => {
@@ -10,6 +10,14 @@ test.describe('second factor', () => {
     await page.getByRole('button', { name: 'Turn on email codes at sign-in' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Sign-in now asks for a code' })).toBeVisible();
     await signOut(page);
+
+    // The account is proven by the password here, so a mail failure is shown, not hidden.
+    await failNextEmail();
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'We could not send the code.' })).toBeVisible();
+    await expect(page).toHaveURL(/\/login/);
 
     const after = Date.now();
     await page.goto('/login');
