@@ -45,7 +45,9 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-describe('coffer CLI', () => {
+// Every command runs scrypt (N=2^17) and starts a process: on a loaded 2-core machine a test with ten
+// commands can take minutes.
+describe('coffer CLI', { timeout: 600_000 }, () => {
   it('prints usage for --help and refuses unknown commands with one line', async () => {
     const help = await coffer(['--help']);
     expect(help.code).toBe(0);
