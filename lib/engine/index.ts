@@ -118,16 +118,13 @@ class OpenRepository implements Repository {
   }
 
   backup(sources: string[], opts: BackupOptions = {}) {
-    return this.locked(false, opts.signal, async () => {
-      // Another process may have added packs since this handle loaded the index.
-      this.core.invalidateIndex();
-      return runBackup(this.core, sources, opts);
-    });
+    // A backup adds pending entries to its index: it works on its own copy, so restores and listings
+    // running at the same time on this handle never see half-written state.
+    return this.locked(false, opts.signal, () => runBackup(this.core.fork(), sources, opts));
   }
   restore(snapshot: string, target: string, opts: RestoreOptions = {}) {
     return this.locked(false, opts.signal, async () => {
       const s = await this.core.findSnapshot(snapshot, opts.signal);
-      this.core.invalidateIndex();
       await this.core.loadIndex(opts.signal);
       return runRestore(this.core, Buffer.from(s.tree, 'hex'), target, opts);
     });
@@ -151,7 +148,7 @@ class OpenRepository implements Repository {
     return runLs(this.core, Buffer.from(s.tree, 'hex'), path, opts.signal);
   }
   check(opts: CheckOptions = {}) {
-    return this.locked(false, opts.signal, () => runCheck(this.core, opts));
+    return this.locked(false, opts.signal, () => runCheck(this.core.fork(), opts));
   }
   async close() {
     this.closed = true;

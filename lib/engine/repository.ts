@@ -54,7 +54,7 @@ export class RepositoryCore {
   readonly codecs: string[] = [];
   indexFiles = new Set<string>();
   indexProblems: LoadProblem[] = [];
-  private indexLoaded: Promise<void> | null = null;
+  private indexLoaded: Promise<void> = Promise.resolve();
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
   private windows: { pack: string; start: number; end: number; data: Promise<Buffer> }[] = [];
@@ -135,23 +135,38 @@ export class RepositoryCore {
     throw lastError;
   }
 
-  /** Loads every index once (damaged ones are recorded in indexProblems and skipped). */
+  /**
+   * Brings the in-memory index up to date with storage: loads index files not seen yet (indexes are
+   * immutable and only added, so this is additive), and reloads everything when one it had loaded is
+   * gone (a prune ran). Calls are serialised. Damaged indexes are recorded in indexProblems, skipped,
+   * and not retried.
+   */
   loadIndex(signal?: AbortSignal): Promise<void> {
-    this.indexLoaded ??= (async () => {
-      const entries = (await this.storage.list('index', signal)).filter((e) => /^index\/[0-9a-f]{64}$/.test(e.name));
-      for (const e of entries) await this.loadIndexFile(e.name, signal);
-    })();
-    return this.indexLoaded;
+    const run = this.indexLoaded.then(async () => {
+      const names = (await this.storage.list('index', signal)).map((e) => e.name).filter((n) => /^index\/[0-9a-f]{64}$/.test(n));
+      const present = new Set(names.map((n) => n.slice(6)));
+      if ([...this.indexFiles].some((id) => !present.has(id))) this.invalidateIndex();
+      const failed = new Set(this.indexProblems.map((p) => p.object));
+      for (const n of names) {
+        if (!this.indexFiles.has(n.slice(6)) && !failed.has(n)) await this.loadIndexFile(n, signal);
+      }
+    });
+    this.indexLoaded = run.catch(() => undefined);
+    return run;
   }
 
-  /** Forgets the in-memory index so the next loadIndex reads storage again (after an abandoned backup). */
+  /** A handle on the same repository with its own, empty in-memory state (for operations that change it). */
+  fork(): RepositoryCore {
+    return new RepositoryCore(this.storage, this.config, this.crypto);
+  }
+
+  /** Forgets the in-memory index so the next loadIndex reads storage again. */
   invalidateIndex(): void {
     this.index = new BlobIndex();
     this.packs = [];
     this.packNumbers.clear();
     this.indexFiles = new Set();
     this.indexProblems = [];
-    this.indexLoaded = null;
     this.windows = [];
   }
 

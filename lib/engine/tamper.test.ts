@@ -201,9 +201,10 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
         const out = tempDir('coffer-mut');
         try {
           // Reopen only when the config or a key slot changed: scrypt makes opening slow on purpose.
-          const needOpen: boolean = !opened || file === 'config' || file.startsWith('keys/');
-          const r: Repository = needOpen ? await reopen(dir) : opened!;
-          if (!needOpen || (!file.startsWith('keys/') && file !== 'config')) opened = r;
+          // An open handle keeps the indexes it loaded (they are immutable): index edits need a fresh one.
+          const fresh = file === 'config' || file.startsWith('keys/') || file.startsWith('index/');
+          const r: Repository = !opened || fresh ? await reopen(dir) : opened;
+          if (!fresh) opened = r;
           const res = await r.restore('latest', out);
           if (res.failures.length > 0) outcomes.errors++;
           else {
