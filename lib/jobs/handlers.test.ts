@@ -97,6 +97,25 @@ describe('backup and restore handlers', () => {
     expect(fs.existsSync(path.join(target, 'src', 'skip.tmp'))).toBe(false);
   });
 
+  it('restores selected files to their original location, overwriting or skipping as asked', async () => {
+    const [snapshot] = await listPlanSnapshots(database.db, owner, planId);
+    const hello = path.join(root, 'src', 'hello.txt');
+    fs.writeFileSync(hello, 'changed\n');
+    const run = async (overwrite: string) => {
+      const job = await createJob(database.db, owner, {
+        planId,
+        kind: 'restore',
+        params: { planId, snapshotId: snapshot!.id, target: null, include: ['src/hello.txt'], overwrite },
+      });
+      await runner.enqueue(job, { lockKey: 'r', secret: passphrase });
+      return waitForStatus(database, owner, job.id);
+    };
+    expect(await run('skip')).toBe('succeeded');
+    expect(fs.readFileSync(hello, 'utf8')).toBe('changed\n');
+    expect(await run('overwrite')).toBe('succeeded');
+    expect(fs.readFileSync(hello, 'utf8')).toBe('hello\n');
+  });
+
   it('fails a run with a wrong passphrase with a clear message and no snapshot', async () => {
     const before = (await listPlanSnapshots(database.db, owner, planId)).length;
     const job = await createJob(database.db, owner, { planId, kind: 'backup', params: { planId } });
