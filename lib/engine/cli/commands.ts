@@ -10,7 +10,7 @@ import type { Parsed } from './args';
 import { formatBytes, formatDuration, formatMode, formatRate, safeName, table } from './format';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_WARNINGS, type CliIo } from './io';
 import { canPrompt, givenPassphrase, promptHidden, promptNewPassphrase } from './passphrase';
-import { ProgressLine, scanTotals } from './progress';
+import { ProgressLine, scanTotals, snapshotTotals } from './progress';
 
 /** What every command gets. */
 export interface Context {
@@ -61,8 +61,8 @@ async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise
   }
 }
 
-function progressLine(ctx: Context, verb: string): ProgressLine | undefined {
-  return ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, verb) : undefined;
+function progressLine(ctx: Context, verb: string, unit?: string, withBytes?: boolean): ProgressLine | undefined {
+  return ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, verb, unit, withBytes) : undefined;
 }
 
 export async function initCommand(ctx: Context): Promise<number> {
@@ -174,15 +174,23 @@ export async function restoreCommand(ctx: Context): Promise<number> {
   return withRepository(ctx, async (repo) => {
     const line = progressLine(ctx, 'restored');
     const started = Date.now();
+    const totals = new AbortController();
+    // Resolved once, so `latest` cannot move between the totals walk and the restore.
+    const { id } = await repo.findSnapshot(snapshot);
+    if (line && !include?.length) {
+      const setTotal = (files: number, bytes: number) => ((line.totalFiles = files), (line.totalBytes = bytes));
+      void snapshotTotals(repo, id, setTotal, totals.signal).catch(() => undefined);
+    }
     let result;
     try {
-      result = await repo.restore(snapshot, target, {
+      result = await repo.restore(id, target, {
         include,
         overwrite: overwrite as 'skip' | 'overwrite' | 'keep-both' | undefined,
         signal: ctx.signal,
         onProgress: line ? (p) => line.update({ files: p.files, bytes: p.bytes, currentPath: p.currentPath }) : undefined,
       });
     } finally {
+      totals.abort();
       line?.done();
     }
     const ms = Date.now() - started;
@@ -209,7 +217,22 @@ function readDataOption(ctx: Context): boolean | number {
 export async function checkCommand(ctx: Context): Promise<number> {
   const readData = readDataOption(ctx);
   return withRepository(ctx, async (repo) => {
-    const report = await repo.check({ readData, signal: ctx.signal });
+    const line = progressLine(ctx, 'checked', 'objects', false);
+    let report;
+    try {
+      report = await repo.check({
+        readData,
+        signal: ctx.signal,
+        onProgress: line
+          ? (p) => {
+              line.totalFiles = p.total;
+              line.update({ files: p.done, bytes: 0, currentPath: p.phase });
+            }
+          : undefined,
+      });
+    } finally {
+      line?.done();
+    }
     const lines: string[] = [];
     for (const e of report.errors) lines.push(`error: ${safeName(e.object)}: ${safeName(e.message)}`);
     for (const d of report.damagedPacks) {

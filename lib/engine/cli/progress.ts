@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Repository } from '../index';
 import { formatBytes, formatDuration, formatRate, safeName } from './format';
 import type { CliOut } from './io';
 
@@ -25,6 +26,9 @@ export class ProgressLine {
   constructor(
     private readonly out: CliOut,
     private readonly verb: string,
+    /** What `files` counts ("files", "objects"…); `bytes` are shown only when `withBytes`. */
+    private readonly unit = 'files',
+    private readonly withBytes = true,
   ) {}
 
   /** Redraws the line unless it was drawn less than 100 ms ago (`force` draws anyway). */
@@ -33,8 +37,10 @@ export class ProgressLine {
     if (!force && now - this.last < 100) return;
     this.last = now;
     const elapsed = now - this.started;
-    const parts = [`${this.verb} ${sample.files}${this.totalFiles !== undefined ? `/${this.totalFiles}` : ''} files`];
-    if (this.totalBytes !== undefined && this.totalBytes > 0) {
+    const parts = [`${this.verb} ${sample.files}${this.totalFiles !== undefined ? `/${this.totalFiles}` : ''} ${this.unit}`];
+    if (!this.withBytes) {
+      if (this.totalFiles) parts.unshift(`${String(Math.floor((100 * sample.files) / this.totalFiles)).padStart(3)}%`);
+    } else if (this.totalBytes !== undefined && this.totalBytes > 0) {
       const fraction = Math.min(1, sample.bytes / this.totalBytes);
       const width = 20;
       const filled = Math.round(fraction * width);
@@ -43,8 +49,8 @@ export class ProgressLine {
     } else {
       parts.push(formatBytes(sample.bytes));
     }
-    parts.push(formatRate(sample.bytes, elapsed));
-    if (this.totalBytes !== undefined && sample.bytes > 0 && elapsed > 1000) {
+    if (this.withBytes) parts.push(formatRate(sample.bytes, elapsed));
+    if (this.withBytes && this.totalBytes !== undefined && sample.bytes > 0 && elapsed > 1000) {
       const remaining = ((this.totalBytes - sample.bytes) * elapsed) / sample.bytes;
       parts.push(`ETA ${formatDuration(Math.max(0, remaining))}`);
     }
@@ -100,4 +106,25 @@ export async function scanTotals(
     for (const size of sizes) bytes += size;
     onTotal(files, bytes);
   }
+}
+
+/**
+ * Counts the files and bytes of a snapshot by listing its trees, to give a restore's progress line a
+ * total. Stops early when `signal` aborts; errors are ignored (the restore reports damage itself).
+ */
+export async function snapshotTotals(repo: Repository, snapshot: string, onTotal: (files: number, bytes: number) => void, signal: AbortSignal): Promise<void> {
+  let files = 0;
+  let bytes = 0;
+  const pending = [''];
+  while (pending.length > 0 && !signal.aborted) {
+    const dir = pending.pop()!;
+    for (const entry of await repo.ls(snapshot, dir, { signal })) {
+      if (entry.type === 'dir') pending.push(entry.path);
+      else if (entry.type === 'file') {
+        files++;
+        bytes += entry.size;
+      }
+    }
+  }
+  if (!signal.aborted) onTotal(files, bytes);
 }
