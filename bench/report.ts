@@ -21,8 +21,10 @@ export interface StepResult {
 /** Everything a run measured; printed as JSON with `--json`. */
 export interface BenchResult {
   date: string;
-  machine: { cpus: number; cpu: string; node: string; restic: string | null };
+  machine: { cpus: number; cpu: string; node: string; restic: string | null; loadAverage: number };
   dataset: { bytes: number; files: number; changedFiles: number };
+  /** Full sequences run; figures are medians (peak RSS the maximum). */
+  runs: number;
   steps: StepResult[];
   repositoryBytes: Record<string, number>;
   restoreVerified: Record<string, boolean>;
@@ -49,6 +51,7 @@ export function report(result: BenchResult): string {
   const { coffer, restic } = result.repositoryBytes;
   const data = result.dataset.bytes;
   lines.push('');
+  lines.push(`runs: ${result.runs} (medians; peak RSS is the maximum); 1-minute load average at the end: ${result.machine.loadAverage.toFixed(1)}`);
   lines.push(`dataset: ${mib(data)} in ${result.dataset.files} files (${result.dataset.changedFiles} changed in step 3)`);
   if (coffer !== undefined) lines.push(`coffer repository: ${mib(coffer)} (${(coffer / data).toFixed(3)} of the data)`);
   if (restic !== undefined) lines.push(`restic repository: ${mib(restic)} (${(restic / data).toFixed(3)} of the data)`);

@@ -1,16 +1,17 @@
 /**
- * `npm run bench [-- --size 1GiB] [--json] [--no-restic]`: backs up a deterministic dataset with
+ * `npm run bench [-- --size 1GiB] [--runs 3] [--json] [--no-restic]`: backs up a deterministic dataset with
  * Coffer (the CLI, in a child process) and, when installed, restic, step by step in the same run:
  * first backup, no-change backup, backup after changing ~2 % of files, full restore (verified with
  * `diff -r`). Prints time, MB/s, peak RSS, bytes added, repository size and the speed ratio
- * restic time / Coffer time (≥ 1 means Coffer is faster).
+ * restic time / Coffer time (≥ 1 means Coffer is faster). With `--runs N` each figure is the median of N
+ * full sequences (peak RSS the maximum).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyChange, ensureDataset, planDataset } from './dataset';
+import { applyChange, ensureDataset, planDataset, type Dataset } from './dataset';
 import { directorySize, parseSize, timed, warmCache, type Timed } from './measure';
 import { report, type BenchResult, type StepResult, type ToolStep } from './report';
 
@@ -82,18 +83,16 @@ function sameTree(a: string, b: string): boolean {
   return spawnSync('diff', ['-r', '-q', a, b], { stdio: 'ignore' }).status === 0;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, json: { type: 'boolean' }, 'no-restic': { type: 'boolean' } } });
-  const size = parseSize(values.size);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const label = values.size.replace(/\s+/g, '');
-  const dataset = planDataset(path.join(WORK, `data-${label}`), size);
-  mkdirSync(WORK, { recursive: true });
-  ensureDataset(dataset, log);
-  const version = resticVersion();
-  const tools = [coffer(), ...(version && !values['no-restic'] ? [restic()] : [])];
-  if (!version && !values['no-restic']) log('restic is not installed: measuring Coffer alone');
+interface RunOutcome {
+  steps: StepResult[];
+  repositoryBytes: Record<string, number>;
+  verified: Record<string, boolean>;
+  changed: number;
+}
 
+/** One full sequence (fresh repositories): first, no-change and 2 % backups, then a verified restore. */
+async function runOnce(dataset: Dataset, tools: Tool[], log: (line: string) => void): Promise<RunOutcome> {
+  ensureDataset(dataset, log); // also undoes a previous run's change step
   for (const tool of tools) rmSync(tool.repo, { recursive: true, force: true });
   rmSync(path.join(WORK, 'restic-cache'), { recursive: true, force: true });
   for (const tool of tools) await tool.init();
@@ -105,7 +104,7 @@ async function main(): Promise<void> {
       warmCache(dataset.root); // the page cache drops idle pages after about a minute
       log(`${step}: ${tool.name}…`);
       const { run, added } = await tool.backup(dataset.root);
-      result.tools[tool.name] = toolStep(run, size, added);
+      result.tools[tool.name] = toolStep(run, dataset.size, added);
     }
     steps.push(result);
   };
@@ -122,21 +121,70 @@ async function main(): Promise<void> {
     rmSync(target, { recursive: true, force: true });
     warmCache(tool.repo);
     log(`restore: ${tool.name}…`);
-    restore.tools[tool.name] = toolStep(await tool.restore(target), size);
+    restore.tools[tool.name] = toolStep(await tool.restore(target), dataset.size);
     verified[tool.name] = sameTree(dataset.root, tool.restoredPath(target, dataset.root));
     rmSync(target, { recursive: true, force: true });
   }
   steps.push(restore);
+  const repositoryBytes = Object.fromEntries(tools.map((t) => [t.name, directorySize(t.repo)]));
+  ensureDataset(dataset, () => undefined);
+  return { steps, repositoryBytes, verified, changed };
+}
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Per step and tool, the median of each figure over the runs (peak RSS: the maximum). */
+function combine(runs: RunOutcome[]): StepResult[] {
+  return runs[0]!.steps.map((first, i) => {
+    const result: StepResult = { step: first.step, tools: {} };
+    for (const name of Object.keys(first.tools) as ('coffer' | 'restic')[]) {
+      const all = runs.map((r) => r.steps[i]!.tools[name]!);
+      const added = all[0]!.addedBytes;
+      result.tools[name] = {
+        seconds: median(all.map((t) => t.seconds)),
+        cpuSeconds: median(all.map((t) => t.cpuSeconds)),
+        mbPerSecond: median(all.map((t) => t.mbPerSecond)),
+        peakRssMiB: Math.max(...all.map((t) => t.peakRssMiB)),
+        ...(added !== undefined ? { addedBytes: added } : {}),
+      };
+    }
+    return result;
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { size: { type: 'string', default: '1GiB' }, runs: { type: 'string', default: '1' }, json: { type: 'boolean' }, 'no-restic': { type: 'boolean' } },
+  });
+  const size = parseSize(values.size);
+  const runCount = Math.max(1, Number.parseInt(values.runs, 10) || 1);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const dataset = planDataset(path.join(WORK, `data-${values.size.replace(/\s+/g, '')}`), size);
+  mkdirSync(WORK, { recursive: true });
+  const version = resticVersion();
+  const tools = [coffer(), ...(version && !values['no-restic'] ? [restic()] : [])];
+  if (!version && !values['no-restic']) log('restic is not installed: measuring Coffer alone');
+
+  const runs: RunOutcome[] = [];
+  for (let i = 0; i < runCount; i++) {
+    if (runCount > 1) log(`run ${i + 1} of ${runCount}`);
+    runs.push(await runOnce(dataset, tools, log));
+  }
+  const last = runs.at(-1)!;
+  const verified = Object.fromEntries(tools.map((t) => [t.name, runs.every((r) => r.verified[t.name])]));
   const result: BenchResult = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, restic: version ?? null },
-    dataset: { bytes: size, files: dataset.files.length, changedFiles: changed },
-    steps,
-    repositoryBytes: Object.fromEntries(tools.map((t) => [t.name, directorySize(t.repo)])),
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, restic: version ?? null, loadAverage: os.loadavg()[0]! },
+    dataset: { bytes: size, files: dataset.files.length, changedFiles: last.changed },
+    runs: runCount,
+    steps: combine(runs),
+    repositoryBytes: last.repositoryBytes,
     restoreVerified: verified,
   };
-  ensureDataset(dataset, () => undefined); // undo the change step for the next run
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : report(result));
   if (Object.values(verified).some((ok) => !ok)) {
     log('restore verification FAILED: the restored tree differs from the dataset');
