@@ -74,6 +74,10 @@ export const repositories = pgTable(
     encrypted: boolean('encrypted').notNull(),
     /** The passphrase sealed with the server key, or null when it is asked for each run. */
     sealedPassphrase: text('sealed_passphrase'),
+    /** Where an `s3` repository lives (no secrets); null for local folders. */
+    s3: jsonb('s3').$type<{ endpoint?: string; region: string; bucket: string; prefix: string; pathStyle: boolean }>(),
+    /** The S3 access key and secret, sealed with the server key; null for local folders. */
+    sealedCredentials: text('sealed_credentials'),
     engineRepositoryId: text('engine_repository_id'),
     createdAt: createdAt(),
   },
@@ -95,6 +99,8 @@ export const plans = pgTable(
     excludes: jsonb('excludes').$type<string[]>().notNull().default([]),
     compression: text('compression').notNull().default('auto'),
     schedule: text('schedule'),
+    /** The IANA time zone the schedule's wall-clock times are in (the owner's browser zone when set). */
+    timeZone: text('time_zone').notNull().default('UTC'),
     retention: jsonb('retention').$type<Record<string, number | string>>(),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -121,8 +127,16 @@ export const jobs = pgTable(
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
     heartbeatAt: ts('heartbeat_at'),
+    /** Set by "Cancel" on any instance; the instance running the job sees it at its next heartbeat. */
+    cancelRequestedAt: ts('cancel_requested_at'),
+    /** The schedule slot a scheduled job runs for; unique per plan and kind, so a slot runs once. */
+    scheduledFor: ts('scheduled_for'),
   },
-  (t) => [index('jobs_owner_created').on(t.ownerId, t.createdAt), index('jobs_status').on(t.status)],
+  (t) => [
+    index('jobs_owner_created').on(t.ownerId, t.createdAt),
+    index('jobs_status').on(t.status),
+    uniqueIndex('jobs_plan_kind_slot').on(t.planId, t.kind, t.scheduledFor),
+  ],
 );
 
 export const snapshots = pgTable(
