@@ -52,10 +52,10 @@ const HOLE_MIN = 4096;
 /** Files up to this size are fetched whole, ahead of the writer; larger ones chunk by chunk. */
 const PREFETCH_FILE_MAX = 4 * 1024 * 1024;
 /** Chunks of a large file fetched ahead of the one being written. */
-const LOOKAHEAD = 4;
+const LOOKAHEAD = 3;
 /** Bounds of the queue of files fetched ahead: count and bytes. */
 const QUEUE_FILES = 64;
-const QUEUE_BYTES = 32 * 1024 * 1024;
+const QUEUE_BYTES = 16 * 1024 * 1024;
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
