@@ -16,6 +16,10 @@ import type { ChunkerParams } from './chunker';
 import type { CompressionMode } from './compress';
 import { acquireLock, type LockOptions } from './lock';
 import { runLs, type LsEntry } from './ls';
+import { runForget, type ForgetOptions, type ForgetResult } from './forget';
+import { addKey, changePassphrase, listKeys, removeKey, type KeyInfo, type PassphraseChange } from './keys';
+import { runPrune, type PruneOptions, type PruneResult } from './prune';
+import type { RetentionPolicy } from './retention';
 import { RepositoryCore } from './repository';
 import { runRestore, type RestoreOptions, type RestoreResult } from './restore';
 import type { Snapshot } from './snapshot';
@@ -32,6 +36,10 @@ export type { LsEntry } from './ls';
 export type { Snapshot, SnapshotSummary } from './snapshot';
 export type { ChunkerParams } from './chunker';
 export type { CompressionMode } from './compress';
+export type { ForgetOptions, ForgetResult, ForgetDecision, ForgetGroupBy } from './forget';
+export type { PruneOptions, PruneProgress, PruneResult } from './prune';
+export type { KeyInfo, PassphraseChange } from './keys';
+export type { RetentionPolicy } from './retention';
 
 /** Options for `initRepository`. */
 export interface InitRepositoryOptions {
@@ -86,6 +94,22 @@ export interface Repository {
   ls(snapshot: string, path: string, opts?: { signal?: AbortSignal }): Promise<LsEntry[]>;
   /** Verifies the repository; see CheckReport. Never throws for damage it finds, only reports it. */
   check(opts?: CheckOptions): Promise<CheckReport>;
+  /**
+   * Applies a retention policy (see ./forget.ts) under the exclusive lock and deletes the snapshots it
+   * does not keep; a dry run deletes nothing (shared lock). With `prune`, a prune follows under the
+   * same lock (not for a dry run). Throws EngineError for an invalid or empty policy.
+   */
+  forget(policy: RetentionPolicy, opts?: ForgetOptions & { prune?: boolean | Omit<PruneOptions, 'signal' | 'dryRun'> }): Promise<ForgetResult & { prune?: PruneResult }>;
+  /** Deletes and repacks data no snapshot uses, under the exclusive lock (see ./prune.ts). */
+  prune(opts?: PruneOptions): Promise<PruneResult>;
+  /** Key slots of an encrypted repository (EngineError for a plain one). */
+  listKeys(): Promise<KeyInfo[]>;
+  /** Adds a passphrase; `currentPassphrase` must open the repository. Returns the new slot id. Exclusive lock. */
+  addKey(currentPassphrase: string, newPassphrase: string): Promise<string>;
+  /** Replaces the slot `oldPassphrase` opens (WrongPassphraseError otherwise) by one for `newPassphrase`. Exclusive lock. */
+  changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<PassphraseChange>;
+  /** Removes a key slot by id or unique prefix; never the last one. Exclusive lock. Returns the full id. */
+  removeKey(id: string): Promise<string>;
   /** Releases resources. Safe to call twice; operations after close throw. */
   close(): Promise<void>;
 }
@@ -149,6 +173,30 @@ class OpenRepository implements Repository {
   }
   check(opts: CheckOptions = {}) {
     return this.locked(false, opts.signal, () => runCheck(this.core.fork(), opts));
+  }
+  forget(policy: RetentionPolicy, opts: ForgetOptions & { prune?: boolean | Omit<PruneOptions, 'signal' | 'dryRun'> } = {}) {
+    return this.locked(!opts.dryRun, opts.signal, async () => {
+      const r: ForgetResult & { prune?: PruneResult } = await runForget(this.core.fork(), policy, opts);
+      if (opts.prune && !opts.dryRun) {
+        r.prune = await runPrune(this.core.fork(), { ...(opts.prune === true ? {} : opts.prune), signal: opts.signal });
+      }
+      return r;
+    });
+  }
+  prune(opts: PruneOptions = {}) {
+    return this.locked(!opts.dryRun, opts.signal, () => runPrune(this.core.fork(), opts));
+  }
+  listKeys() {
+    return listKeys(this.core);
+  }
+  addKey(currentPassphrase: string, newPassphrase: string) {
+    return this.locked(true, undefined, () => addKey(this.core, currentPassphrase, newPassphrase));
+  }
+  changePassphrase(oldPassphrase: string, newPassphrase: string) {
+    return this.locked(true, undefined, () => changePassphrase(this.core, oldPassphrase, newPassphrase));
+  }
+  removeKey(id: string) {
+    return this.locked(true, undefined, () => removeKey(this.core, id));
   }
   async close() {
     this.closed = true;
