@@ -90,6 +90,20 @@ const isZero = (b: Buffer) => {
   return true;
 };
 
+function writeAllSync(fd: number, b: Buffer, pos: number): void {
+  let off = 0;
+  while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off, pos + off);
+}
+
+async function writeAll(fd: number, b: Buffer, pos: number): Promise<void> {
+  let off = 0;
+  while (off < b.length) {
+    off += await new Promise<number>((resolve, reject) =>
+      fs.write(fd, b, off, b.length - off, pos + off, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+  }
+}
+
 /** A file waiting to be written, with its blobs being fetched. */
 interface FileJob {
   abs: Buffer;
@@ -236,18 +250,29 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     try {
       let pos = 0;
       let written = 0;
-      for (let i = 0; i < content.length; i++) {
-        if (signal?.aborted) throw new AbortedError();
-        const blob = prefetched ? prefetched[i]! : await chunk(i);
-        // All-zero chunks become holes: the file stays sparse and the write is skipped.
-        if (!(blob.length >= HOLE_MIN && isZero(blob))) {
-          let off = 0;
-          while (off < blob.length) off += fs.writeSync(fd, blob, off, blob.length - off, pos + off);
-          written = pos + blob.length;
+      // Large files write on the thread pool, one write in flight, so the kernel's copy overlaps with
+      // decrypting the next chunk; small files write synchronously (one call, no pool round trip).
+      let inFlight: Promise<void> | null = null;
+      try {
+        for (let i = 0; i < content.length; i++) {
+          if (signal?.aborted) throw new AbortedError();
+          const blob = prefetched ? prefetched[i]! : await chunk(i);
+          // All-zero chunks become holes: the file stays sparse and the write is skipped.
+          if (!(blob.length >= HOLE_MIN && isZero(blob))) {
+            if (prefetched) writeAllSync(fd, blob, pos);
+            else {
+              await inFlight;
+              inFlight = writeAll(fd, blob, pos);
+            }
+            written = pos + blob.length;
+          }
+          pos += blob.length;
+          result.bytes += blob.length;
         }
-        pos += blob.length;
-        result.bytes += blob.length;
+      } finally {
+        await inFlight?.catch(() => undefined);
       }
+      await inFlight;
       if (written !== pos) fs.ftruncateSync(fd, pos);
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.fchownSync(fd, e.uid, e.gid);
       if ((e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0) fs.fchmodSync(fd, e.mode);
