@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from './io';
 
 /** The commands the CLI knows. */
-export const COMMANDS = ['init', 'backup', 'snapshots', 'ls', 'restore', 'check'] as const;
+export const COMMANDS = ['init', 'backup', 'snapshots', 'ls', 'restore', 'check', 'forget', 'prune', 'key'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** Every option of every command; `allowed` below says which command takes which. */
@@ -25,6 +25,19 @@ const OPTIONS = {
   overwrite: { type: 'string' },
   'read-data': { type: 'boolean' },
   'read-data-subset': { type: 'string' },
+  'keep-last': { type: 'string' },
+  'keep-hourly': { type: 'string' },
+  'keep-daily': { type: 'string' },
+  'keep-weekly': { type: 'string' },
+  'keep-monthly': { type: 'string' },
+  'keep-yearly': { type: 'string' },
+  'keep-within': { type: 'string' },
+  'keep-tag': { type: 'string', multiple: true },
+  'group-by': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  prune: { type: 'boolean' },
+  'repack-threshold': { type: 'string' },
+  'new-password-file': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -36,6 +49,12 @@ const ALLOWED: Record<Command, OptionName[]> = {
   ls: [],
   restore: ['target', 'include', 'overwrite'],
   check: ['read-data', 'read-data-subset'],
+  forget: [
+    ...(['keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'keep-within', 'keep-tag'] as const),
+    ...(['group-by', 'host', 'tag', 'dry-run', 'prune', 'repack-threshold'] as const),
+  ],
+  prune: ['dry-run', 'repack-threshold'],
+  key: ['new-password-file'],
 };
 
 /** Parsed command line. */
@@ -57,6 +76,19 @@ export interface Parsed {
     overwrite?: string;
     'read-data'?: boolean;
     'read-data-subset'?: string;
+    'keep-last'?: string;
+    'keep-hourly'?: string;
+    'keep-daily'?: string;
+    'keep-weekly'?: string;
+    'keep-monthly'?: string;
+    'keep-yearly'?: string;
+    'keep-within'?: string;
+    'keep-tag'?: string[];
+    'group-by'?: string;
+    'dry-run'?: boolean;
+    prune?: boolean;
+    'repack-threshold'?: string;
+    'new-password-file'?: string;
   };
   positionals: string[];
 }
@@ -93,6 +125,15 @@ Usage:
   coffer ls        --repo PATH SNAPSHOT [PATH]
   coffer restore   --repo PATH SNAPSHOT --target DIR [--include PATH]... [--overwrite skip|overwrite|keep-both]
   coffer check     --repo PATH [--read-data | --read-data-subset N%]
+  coffer forget    --repo PATH [--keep-last N] [--keep-hourly N] [--keep-daily N] [--keep-weekly N]
+                   [--keep-monthly N] [--keep-yearly N] [--keep-within DURATION] [--keep-tag TAGS]...
+                   [--group-by host,paths,tags] [--host NAME] [--tag TAG]... [--dry-run] [--prune]
+  coffer prune     --repo PATH [--dry-run] [--repack-threshold PERCENT]
+  coffer key       --repo PATH list | add | passwd | remove ID  [--new-password-file FILE]
+
+Counts are whole numbers (-1 = unlimited); DURATION is like 1y6m2d3h. forget deletes snapshots only;
+prune then deletes data no snapshot uses and repacks packs with more than --repack-threshold (default
+20%) unused. A new passphrase comes from --new-password-file, else $COFFER_NEW_PASSWORD, else a prompt.
 
 SNAPSHOT is a snapshot id, a unique prefix of one, or "latest".
 

@@ -19,13 +19,15 @@ export interface Context {
   signal: AbortSignal;
 }
 
-function repoPath(ctx: Context): string {
+/** The repository path from --repo or COFFER_REPOSITORY; CliError when neither is set. */
+export function repoPath(ctx: Context): string {
   const repo = ctx.args.values.repo ?? ctx.io.env.COFFER_REPOSITORY;
   if (!repo) throw new CliError('no repository given: use --repo PATH or set COFFER_REPOSITORY');
   return repo;
 }
 
-function print(ctx: Context, human: string, json: unknown): void {
+/** Prints `human` text, or `json` as JSON with --json. */
+export function print(ctx: Context, human: string, json: unknown): void {
   ctx.io.stdout.write(ctx.args.values.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
 }
 
@@ -52,7 +54,7 @@ async function open(ctx: Context): Promise<Repository> {
 }
 
 /** Opens the repository, runs `fn`, and closes it. */
-async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise<T>): Promise<T> {
+export async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = await open(ctx);
   try {
     return await fn(repo);
@@ -61,7 +63,8 @@ async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise
   }
 }
 
-function progressLine(ctx: Context, verb: string, unit?: string, withBytes?: boolean): ProgressLine | undefined {
+/** A progress line on stderr when it is a terminal. */
+export function progressLine(ctx: Context, verb: string, unit?: string, withBytes?: boolean): ProgressLine | undefined {
   return ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, verb, unit, withBytes) : undefined;
 }
 

@@ -6,6 +6,8 @@ import { EngineError } from '../errors';
 import { USAGE, parseCommandLine, type Command } from './args';
 import { backupCommand, checkCommand, initCommand, lsCommand, restoreCommand, snapshotsCommand, type Context } from './commands';
 import { CliError, EXIT_ERROR, EXIT_OK, type CliIo } from './io';
+import { keyCommand } from './key';
+import { forgetCommand, pruneCommand } from './prune';
 
 const HANDLERS: Record<Command, (ctx: Context) => Promise<number>> = {
   init: initCommand,
@@ -14,6 +16,9 @@ const HANDLERS: Record<Command, (ctx: Context) => Promise<number>> = {
   ls: lsCommand,
   restore: restoreCommand,
   check: checkCommand,
+  forget: forgetCommand,
+  prune: pruneCommand,
+  key: keyCommand,
 };
 
 /** One line for any error: the message of our own errors, a prefixed message for unexpected ones. */
