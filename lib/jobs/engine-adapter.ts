@@ -18,6 +18,10 @@ import {
 } from '@/lib/engine';
 import { compileExcludes } from '@/lib/engine/glob';
 import { acquireLock } from '@/lib/engine/lock';
+import type { RetentionPolicy } from '@/lib/engine/retention';
+import type { Storage } from '@/lib/engine';
+import { S3Storage } from '@/lib/engine/storage/s3';
+import { openSecret } from './passphrase-seal';
 
 export type { Repository, LsEntry, BackupProgress, RestoreProgress, OverwritePolicy, ArchiveFormat } from '@/lib/engine';
 export { AbortedError, EngineError, WrongPassphraseError, RepositoryLockedError };
@@ -30,10 +34,71 @@ export function compressionMode(compression: string): CompressionMode {
   return compression === 'none' || compression === 'off' ? 'off' : 'auto';
 }
 
-/** Creates an empty repository folder at `location` and initialises it; returns the engine's id. */
-export async function createRepository(location: string, options: { passphrase?: string; encrypted: boolean; compression: string }): Promise<string> {
-  await fs.promises.mkdir(location, { recursive: true, mode: 0o700 });
-  const repo = await initRepository(new LocalStorage(location), {
+/** Where an S3 repository lives (no secrets). */
+export interface S3Settings {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  pathStyle: boolean;
+}
+
+/** S3 credentials, as sealed on the repository row. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What it takes to reach a repository's storage: a local folder, or an S3 bucket with sealed credentials. */
+export interface RepositoryTarget {
+  id: string;
+  kind: 'local' | 's3';
+  location: string;
+  s3: S3Settings | null;
+  sealedCredentials: string | null;
+}
+
+/** The label S3 credentials are sealed under (bound to the repository, distinct from its passphrase). */
+export const credentialsLabel = (repositoryId: string) => `coffer-s3-credentials:${repositoryId}`;
+
+/** An S3Storage for the given settings and plaintext credentials (no I/O until used). */
+export function s3StorageFrom(settings: S3Settings, credentials: S3Credentials): S3Storage {
+  return new S3Storage({
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    region: settings.region,
+    bucket: settings.bucket,
+    prefix: settings.prefix,
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    forcePathStyle: settings.pathStyle,
+  });
+}
+
+/**
+ * The storage of a repository: its folder, or its bucket with the credentials opened with the server key
+ * (`serverKey` is only called for S3). Throws when the sealed credentials do not open.
+ */
+export function storageFor(target: RepositoryTarget | string, serverKey?: () => string): Storage {
+  if (typeof target === 'string' || target.kind === 'local') return new LocalStorage(typeof target === 'string' ? target : target.location);
+  if (!target.s3 || !target.sealedCredentials || !serverKey) throw new Error(`The S3 settings of ${target.location} are incomplete.`);
+  const credentials = JSON.parse(openSecret(target.sealedCredentials, credentialsLabel(target.id), serverKey())) as S3Credentials;
+  return s3StorageFrom(target.s3, credentials);
+}
+
+/** Tries the S3 settings: writes, reads back, lists and deletes a small object. Never throws. */
+export async function testS3Connection(settings: S3Settings, credentials: S3Credentials): Promise<{ ok: boolean; message: string }> {
+  try {
+    const storage = s3StorageFrom(settings, credentials);
+    return await storage.testConnection(AbortSignal.timeout(20_000));
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Creates an empty repository folder at `location` (or in `storage`) and initialises it; returns the engine's id. */
+export async function createRepository(location: string | Storage, options: { passphrase?: string; encrypted: boolean; compression: string }): Promise<string> {
+  if (typeof location === 'string') await fs.promises.mkdir(location, { recursive: true, mode: 0o700 });
+  const repo = await initRepository(typeof location === 'string' ? new LocalStorage(location) : location, {
     encryption: options.encrypted ? 'aes-256-gcm' : 'none',
     ...(options.encrypted ? { passphrase: options.passphrase } : {}),
     compression: compressionMode(options.compression),
@@ -47,8 +112,8 @@ export async function createRepository(location: string, options: { passphrase?:
  * Opens the repository at `location`. Throws WrongPassphraseError for a wrong passphrase (nothing is
  * written), NotARepositoryError when the folder holds none. The caller must close() it.
  */
-export async function openRepositoryAt(location: string, passphrase: string | undefined): Promise<Repository> {
-  return openRepository(new LocalStorage(location), { ...(passphrase !== undefined ? { passphrase } : {}), lock: { waitMs: LOCK_WAIT_MS } });
+export async function openRepositoryAt(location: string | Storage, passphrase: string | undefined): Promise<Repository> {
+  return openRepository(typeof location === 'string' ? new LocalStorage(location) : location, { ...(passphrase !== undefined ? { passphrase } : {}), lock: { waitMs: LOCK_WAIT_MS } });
 }
 
 /** Removes a repository's folder (plan deletion with "remove the repository"). */
@@ -60,9 +125,51 @@ export async function removeRepositoryFolder(location: string): Promise<void> {
  * Start-up check for leftover locks: taking and releasing a shared lock makes the engine delete stale
  * locks (not refreshed in time, or held by a process of this host that no longer runs).
  */
-export async function clearStaleLocks(location: string): Promise<void> {
-  const lock = await acquireLock(new LocalStorage(location), { exclusive: false, waitMs: 0 });
+export async function clearStaleLocks(location: string | Storage): Promise<void> {
+  const lock = await acquireLock(typeof location === 'string' ? new LocalStorage(location) : location, { exclusive: false, waitMs: 0 });
   await lock.release();
+}
+
+/** What forget reports: the snapshots it removed (engine ids). */
+export interface ForgetOutcome {
+  forgotten: string[];
+  kept: number;
+}
+
+interface RetentionCapable {
+  forget(policy: RetentionPolicy, opts?: { dryRun?: boolean; timeZone?: string; signal?: AbortSignal }): Promise<unknown>;
+  prune(opts?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+/** True when the engine in this build can forget and prune. */
+export function canForget(repo: Repository): boolean {
+  const r = repo as unknown as Partial<RetentionCapable>;
+  return typeof r.forget === 'function' && typeof r.prune === 'function';
+}
+
+function idsOf(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((e: unknown) => {
+      if (typeof e === 'string') return e;
+      const o = e as { id?: unknown; snapshot?: { id?: unknown } };
+      return typeof o?.id === 'string' ? o.id : typeof o?.snapshot?.id === 'string' ? o.snapshot.id : undefined;
+    })
+    .filter((x): x is string => typeof x === 'string');
+}
+
+/**
+ * Applies `policy` to the repository's snapshots (forget), then prunes what no snapshot references.
+ * Returns what was forgotten; `undefined` when the engine cannot forget yet (nothing is changed).
+ */
+export async function forgetAndPrune(repo: Repository, policy: RetentionPolicy, options: { timeZone: string; signal?: AbortSignal }): Promise<ForgetOutcome | undefined> {
+  if (!canForget(repo)) return undefined;
+  const r = repo as unknown as RetentionCapable;
+  const result = (await r.forget(policy, { timeZone: options.timeZone, ...(options.signal ? { signal: options.signal } : {}) })) as { forget?: unknown; forgotten?: unknown; removed?: unknown; keep?: unknown; kept?: unknown };
+  const forgotten = idsOf(result?.forget ?? result?.forgotten ?? result?.removed);
+  const keptList = result?.keep ?? result?.kept;
+  await r.prune(options.signal ? { signal: options.signal } : {});
+  return { forgotten, kept: Array.isArray(keptList) ? keptList.length : typeof keptList === 'number' ? keptList : 0 };
 }
 
 /** Totals of what a backup will read, found by a quick walk (lstat only) alongside the backup. */

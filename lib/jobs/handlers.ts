@@ -11,12 +11,15 @@ import { getPlan } from '@/lib/db/queries/plans';
 import { getPlanSnapshot, recordSnapshot } from '@/lib/db/queries/snapshots';
 import { resolveReadablePath, resolveWritableFolder } from '@/lib/fs-roots';
 import { compressionMode, openRepositoryAt, scanTotals, type OverwritePolicy, type Repository } from './engine-adapter';
+import { applyPlanRetention } from './maintenance';
 import type { RepositoryAccess } from './repository-access';
 import type { JobContext, JobHandler } from './runner';
 
 /** Parameters stored on a backup job. */
 export interface BackupParams {
   planId: string;
+  /** Set for runs started by the schedule: the plan's retention policy is applied afterwards. */
+  scheduled?: boolean;
   /** Set for browser uploads: the staging folder the route handler wrote, removed when the job ends. */
   uploadDir?: string;
 }
@@ -41,9 +44,14 @@ export interface HandlerDeps {
 
 const rate = (bytes: number, ms: number) => (ms > 0 ? Math.round((bytes * 1000) / ms) : 0);
 
+/** Opens the job's repository with its passphrase (entered, kept or remembered); the caller closes it. */
+export async function openForJob(deps: HandlerDeps, ctx: JobContext, repo: Parameters<RepositoryAccess['passphraseFor']>[0]): Promise<Repository> {
+  return openRepositoryAt(deps.access.storage(repo), deps.access.passphraseFor(repo, ctx.secret));
+}
+
 async function withRepository<T>(deps: HandlerDeps, ctx: JobContext, repo: Parameters<RepositoryAccess['passphraseFor']>[0], fn: (r: Repository) => Promise<T>): Promise<T> {
   // A job opens its own handle: it must see the repository as it is now, and closes it when done.
-  const handle = await openRepositoryAt(repo.location, deps.access.passphraseFor(repo, ctx.secret));
+  const handle = await openForJob(deps, ctx, repo);
   try {
     return await fn(handle);
   } finally {
@@ -64,10 +72,12 @@ export function backupHandler(deps: HandlerDeps): JobHandler {
       const sources = params.uploadDir ? [params.uploadDir] : await Promise.all(plan.sources.map((s) => resolveReadablePath(s, deps.roots())));
       const excludes = params.uploadDir ? [] : plan.excludes;
       let totals: { files: number; bytes: number } | null = null;
+      let recorded = false;
       const scanning = scanTotals(sources, excludes, ctx.signal).then((t) => (totals = t));
       const started = Date.now();
-      const outcome = await withRepository(deps, ctx, repository, (repo) =>
-        repo.backup(sources, {
+      let retention: Record<string, unknown> | null = null;
+      const outcome = await withRepository(deps, ctx, repository, async (repo) => {
+        const done = await repo.backup(sources, {
           excludes,
           compression: compressionMode(plan.compression),
           tags: params.uploadDir ? ['upload'] : [],
@@ -89,23 +99,21 @@ export function backupHandler(deps: HandlerDeps): JobHandler {
               etaSeconds: remaining !== null && bytesPerSecond > 0 ? Math.round(remaining / bytesPerSecond) : null,
             });
           },
-        }),
-      );
+        });
+        // Retention runs on scheduled backups only, in the same job: it holds the repository's turn, so no
+        // other run of the plan slips in between the backup and the prune.
+        if (params.scheduled) {
+          await recordBackup(db, ctx, plan.id, repository.id, done, totals);
+          recorded = true;
+          retention = await applyPlanRetention(db, ctx, plan, repository, repo);
+        }
+        return done;
+      });
       await scanning.catch(() => {});
       const { snapshot, summary } = outcome;
       for (const w of summary.warnings) ctx.warn(w);
       const t = totals as { files: number; bytes: number } | null;
-      await recordSnapshot(db, ctx.job.ownerId, {
-        repositoryId: repository.id,
-        planId: plan.id,
-        engineSnapshotId: snapshot.id,
-        time: new Date(snapshot.time),
-        files: summary.files,
-        dirs: summary.dirs,
-        bytes: t?.bytes ?? summary.bytesRead,
-        bytesAdded: summary.bytesAdded,
-        durationMs: summary.durationMs,
-      });
+      if (!recorded) await recordBackup(db, ctx, plan.id, repository.id, outcome, t);
       ctx.progress({ phase: 'done', filesDone: summary.files, filesTotal: summary.files, bytesDone: t?.bytes ?? summary.bytesRead, bytesTotal: t?.bytes ?? summary.bytesRead, bytesAdded: summary.bytesAdded, currentPath: '' });
       return {
         engineSnapshotId: snapshot.id,
@@ -116,6 +124,7 @@ export function backupHandler(deps: HandlerDeps): JobHandler {
         durationMs: summary.durationMs,
         warnings: summary.warnings.length,
         upload: params.uploadDir ? true : undefined,
+        retention: retention ?? undefined,
       };
     } finally {
       if (params.uploadDir) {
@@ -124,6 +133,21 @@ export function backupHandler(deps: HandlerDeps): JobHandler {
       }
     }
   };
+}
+
+async function recordBackup(db: Db, ctx: JobContext, planId: string, repositoryId: string, outcome: Awaited<ReturnType<Repository['backup']>>, totals: { files: number; bytes: number } | null): Promise<void> {
+  const { snapshot, summary } = outcome;
+  await recordSnapshot(db, ctx.job.ownerId, {
+    repositoryId,
+    planId,
+    engineSnapshotId: snapshot.id,
+    time: new Date(snapshot.time),
+    files: summary.files,
+    dirs: summary.dirs,
+    bytes: totals?.bytes ?? summary.bytesRead,
+    bytesAdded: summary.bytesAdded,
+    durationMs: summary.durationMs,
+  });
 }
 
 /** Runs a restore job. */

@@ -13,7 +13,11 @@ import { plans, repositories } from '@/lib/db/schema';
 import { loadSecrets } from '@/lib/secrets';
 import { createBoss } from './boss';
 import { classifyError, clearStaleLocks, describeEngineError, type ErrorKind } from './engine-adapter';
-import { backupHandler, restoreHandler } from './handlers';
+import { backupHandler, openForJob, restoreHandler } from './handlers';
+import { checkHandler } from './maintenance';
+import { notifyOwner } from './notify';
+import { tickScheduler } from './scheduler';
+import { sendMail } from '@/lib/mail/transport';
 import { RepositoryAccess } from './repository-access';
 import { sweepStaleUploads } from './uploads';
 import { JobRunner } from './runner';
@@ -50,17 +54,28 @@ export function startJobs(): Promise<Jobs> {
       database,
       boss: createBoss(database),
       concurrency: config.COFFER_JOB_CONCURRENCY,
-      handlers: { backup: backupHandler(deps), restore: restoreHandler(deps) },
+      handlers: { backup: backupHandler(deps), restore: restoreHandler(deps), check: checkHandler(deps, (ctx, repo) => openForJob(deps, ctx, repo)) },
       describeError: describeEngineError,
+      scheduler: async (enqueue) => {
+        const { errors } = await tickScheduler(database.db, new Date(), enqueue);
+        for (const e of errors) console.error(`Schedule of plan ${e.planId} cannot be used: ${e.message}`);
+      },
+      onFinished: (job, outcome) => {
+        void notifyOwner(database.db, job, outcome, { publicUrl: config.COFFER_PUBLIC_URL, send: sendMail }).catch((err: unknown) =>
+          console.error(`Could not email the owner about job ${job.id}:`, err),
+        );
+      },
       onRecovered: async (interrupted) => {
         const planIds = interrupted.map((j) => String(j.params.planId ?? '')).filter(Boolean);
         if (planIds.length === 0) return;
         const rows = await database.db
-          .selectDistinct({ location: repositories.location })
+          .selectDistinct({ repository: repositories })
           .from(plans)
           .innerJoin(repositories, eq(repositories.id, plans.repositoryId))
           .where(inArray(plans.id, planIds));
-        for (const row of rows) await clearStaleLocks(row.location).catch((err: unknown) => console.error(`Could not check locks in ${row.location}:`, err));
+        for (const { repository } of rows) {
+          await clearStaleLocks(access.storage(repository)).catch((err: unknown) => console.error(`Could not check locks in ${repository.location}:`, err));
+        }
       },
     });
     const { interrupted } = await runner.start();

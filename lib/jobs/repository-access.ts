@@ -6,7 +6,8 @@
  */
 import 'server-only';
 import type { Repository as RepositoryRow } from '@/lib/db/schema';
-import { openRepositoryAt, type Repository } from './engine-adapter';
+import type { Storage } from '@/lib/engine';
+import { openRepositoryAt, storageFor, type Repository } from './engine-adapter';
 import { openPassphrase } from './passphrase-seal';
 
 /** How long an entered passphrase and an open handle stay after their last use. */
@@ -26,7 +27,7 @@ interface Entry {
   touched: number;
 }
 
-type Opener = (location: string, passphrase: string | undefined) => Promise<Repository>;
+type Opener = (location: string | Storage, passphrase: string | undefined) => Promise<Repository>;
 
 /** Per-process access to repositories; see the module comment. */
 export class RepositoryAccess {
@@ -51,6 +52,11 @@ export class RepositoryAccess {
     throw new PassphraseNeededError();
   }
 
+  /** The storage `repo` lives in: its folder, or its S3 bucket (credentials opened with the server key). */
+  storage(repo: RepositoryRow): Storage | string {
+    return repo.kind === 'local' ? repo.location : storageFor(repo, this.serverKey);
+  }
+
   /** True when `repo` can be opened without asking. */
   isUnlocked(repo: RepositoryRow): boolean {
     return !repo.encrypted || repo.sealedPassphrase !== null || this.live(repo.id)?.passphrase !== undefined;
@@ -61,7 +67,7 @@ export class RepositoryAccess {
    * and the open handle for UNLOCK_IDLE_MS.
    */
   async unlock(repo: RepositoryRow, passphrase: string): Promise<void> {
-    const handle = await this.open(repo.location, passphrase);
+    const handle = await this.open(this.storage(repo), passphrase);
     this.drop(repo.id);
     this.entries.set(repo.id, { passphrase, handle: Promise.resolve(handle), touched: this.now() });
   }
@@ -72,7 +78,7 @@ export class RepositoryAccess {
     const entry = this.live(repo.id);
     if (entry?.handle) return entry.handle;
     const passphrase = this.passphraseFor(repo);
-    const opening = this.open(repo.location, passphrase);
+    const opening = this.open(this.storage(repo), passphrase);
     const next: Entry = { ...(entry ?? {}), handle: opening, touched: this.now() };
     this.entries.set(repo.id, next);
     opening.catch(() => {

@@ -26,6 +26,7 @@ describe.each(testDrivers())('JobRunner (%s)', (driver) => {
   let owner: string;
   let other: string;
   let preexisting: string;
+  let liveElsewhere: string;
   const controls = new Map<string, Control>();
   const order: string[] = [];
   let active = 0;
@@ -82,9 +83,12 @@ describe.each(testDrivers())('JobRunner (%s)', (driver) => {
       .returning({ id: users.id });
     owner = rows[0]!.id;
     other = rows[1]!.id;
-    // A job a crashed process left running.
-    const [left] = await database.db.insert(jobsTable).values({ ownerId: owner, kind: 'backup', status: 'running', startedAt: new Date(), heartbeatAt: new Date() }).returning();
+    // A job a crashed process left running (heartbeat long stale), and one another live instance runs.
+    const old = new Date(Date.now() - 10 * 60_000);
+    const [left] = await database.db.insert(jobsTable).values({ ownerId: owner, kind: 'backup', status: 'running', startedAt: old, heartbeatAt: old }).returning();
     preexisting = left!.id;
+    const [live] = await database.db.insert(jobsTable).values({ ownerId: owner, kind: 'backup', status: 'running', startedAt: new Date(), heartbeatAt: new Date() }).returning();
+    liveElsewhere = live!.id;
     runner = new JobRunner({ database, boss: createBoss(database), handlers: { backup: handler }, concurrency: 2, pollingIntervalSeconds: 0.5, progressIntervalMs: 100 });
     const { interrupted } = await runner.start();
     expect(interrupted).toBe(1);
@@ -100,6 +104,16 @@ describe.each(testDrivers())('JobRunner (%s)', (driver) => {
     const row = await getJob(database.db, owner, preexisting);
     expect(row?.status).toBe('interrupted');
     expect(row?.error).toMatch(/server stopped/);
+  });
+
+  it('leaves a running job with a fresh heartbeat alone at start (another instance runs it)', async () => {
+    expect(await status(liveElsewhere)).toBe('running');
+  });
+
+  it('interrupts a running job once its heartbeat is older than the timeout', async () => {
+    const swept = await runner.sweep(new Date(Date.now() + 5 * 60_000));
+    expect(swept.map((j) => j.id)).toContain(liveElsewhere);
+    expect(await status(liveElsewhere)).toBe('interrupted');
   });
 
   it('runs at most `concurrency` jobs at once, in the order they were queued', async () => {

@@ -9,16 +9,23 @@
  *   one such lock, so there is no lock cycle.
  * - Cancellation: an AbortController per running job; a queued job is cancelled in the row and in pg-boss.
  * - Progress: written to the row at most every 500 ms (ProgressWriter).
- * - Recovery: at start, jobs left `running` become `interrupted`, and their pg-boss messages are failed so
- *   their repository's group is free again.
+ * - Several instances: a running job's heartbeat is refreshed every few seconds; every instance sweeps
+ *   jobs whose heartbeat is older than `staleMs` (their server died) to `interrupted`, at start and then
+ *   periodically, and fails their pg-boss messages so their repository's group is free again. Jobs with
+ *   a fresh heartbeat are left alone: another instance is running them. "Cancel" on an instance that
+ *   does not run the job sets a flag on the row, which the running instance sees at its next heartbeat.
+ * - Schedules: pg-boss runs the per-minute SCHEDULER_QUEUE cron once across instances; its worker calls
+ *   the `scheduler` option (see scheduler.ts for why slots still run once if a tick repeats).
  * Handlers never make pg-boss retry: every outcome is recorded on the row and the message completes.
  */
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '@/lib/db';
 import { claimJob, finishJob, failQueuedJob, cancelQueuedJob, interruptStaleJobs, saveJobProgress, type JobKind, type JobWarning } from '@/lib/db/queries/jobs';
+import { beatJob, requestJobCancel } from '@/lib/db/queries/schedules';
 import type { Job } from '@/lib/db/schema';
 import { KeyedMutex } from './keyed-mutex';
 import { ProgressWriter } from './progress-writer';
+import { SCHEDULER_QUEUE } from './scheduler';
 
 /** pg-boss queue that carries Coffer's jobs. */
 export const JOB_QUEUE = 'coffer-jobs';
@@ -51,8 +58,23 @@ export interface JobRunnerOptions {
   describeError?: (err: unknown) => string;
   /** Called after start-up recovery with the jobs it interrupted (for example to clear stale locks). */
   onRecovered?: (jobs: { id: string; params: Record<string, unknown> }[]) => Promise<void>;
-  /** Called after every job has been recorded as finished. */
-  onFinished?: (job: Job, status: string) => void;
+  /** Called after every job has been recorded as finished (or interrupted by a sweep). */
+  onFinished?: (job: Job, outcome: JobOutcome) => void;
+  /** How often a running job's heartbeat is refreshed (and a cancel request looked for); default 5 s. */
+  heartbeatMs?: number;
+  /** A running job whose heartbeat is older than this is interrupted by any instance; default 60 s. */
+  staleMs?: number;
+  /** How often this instance sweeps for stale jobs; default 30 s. */
+  sweepMs?: number;
+  /** Queues due scheduled runs; called by the per-minute pg-boss cron (once across instances). */
+  scheduler?: (enqueue: (job: Job, lockKey: string) => Promise<void>) => Promise<unknown>;
+}
+
+/** How a job ended, as recorded. */
+export interface JobOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  error: string | null;
+  warnings: JobWarning[];
 }
 
 interface Message {
@@ -70,6 +92,7 @@ export class JobRunner {
   private readonly running = new Map<string, AbortController>();
   private readonly secrets = new Map<string, string>();
   private workerId: string | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(private readonly options: JobRunnerOptions) {}
@@ -77,13 +100,19 @@ export class JobRunner {
   /** Recovers from a previous crash, then starts the workers. Returns how many jobs were interrupted. */
   async start(): Promise<{ interrupted: number }> {
     const { boss, database } = this.options;
-    // Single instance for now: everything `running` at start was left by a previous process.
-    const interrupted = await interruptStaleJobs(database.db, new Date(Date.now() + 1000));
     await boss.start();
     await boss.createQueue(JOB_QUEUE, { retryLimit: 0, expireInSeconds: 24 * 3600, heartbeatSeconds: 30, deleteAfterSeconds: 7 * 24 * 3600 });
-    if (interrupted.length > 0) {
-      await boss.fail(JOB_QUEUE, interrupted.map((j) => j.id), { reason: 'interrupted' }).catch(() => {});
-      await this.options.onRecovered?.(interrupted.map((j) => ({ id: j.id, params: j.params }))).catch((err: unknown) => console.error('Job recovery hook failed:', err));
+    // Only jobs with a stale heartbeat: a fresh one belongs to another instance that is running it.
+    const interrupted = await this.sweep();
+    this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => console.error('Sweeping stale jobs failed:', err)), this.options.sweepMs ?? 30_000);
+    this.sweeper.unref();
+    if (this.options.scheduler) {
+      const scheduler = this.options.scheduler;
+      await boss.createQueue(SCHEDULER_QUEUE, { retryLimit: 0, expireInSeconds: 300, deleteAfterSeconds: 3600 });
+      await boss.schedule(SCHEDULER_QUEUE, '* * * * *');
+      await boss.work(SCHEDULER_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
+        await scheduler((job, lockKey) => this.enqueue(job, { lockKey }));
+      });
     }
     this.workerId = await boss.work<Message>(
       JOB_QUEUE,
@@ -93,6 +122,24 @@ export class JobRunner {
       },
     );
     return { interrupted: interrupted.length };
+  }
+
+  /**
+   * Marks running jobs whose heartbeat is older than `staleMs` as interrupted (their server died), fails
+   * their pg-boss messages and reports them to `onRecovered` and `onFinished`. Returns them.
+   */
+  async sweep(now = new Date()): Promise<{ id: string; params: Record<string, unknown> }[]> {
+    const { boss, database } = this.options;
+    const stale = await interruptStaleJobs(database.db, new Date(now.getTime() - (this.options.staleMs ?? 60_000)), now);
+    const elsewhere = stale.filter((j) => !this.running.has(j.id));
+    if (stale.length === 0) return [];
+    await boss.fail(JOB_QUEUE, stale.map((j) => j.id), { reason: 'interrupted' }).catch(() => {});
+    const list = stale.map((j) => ({ id: j.id, params: j.params }));
+    await this.options.onRecovered?.(list).catch((err: unknown) => console.error('Job recovery hook failed:', err));
+    for (const j of elsewhere) {
+      this.options.onFinished?.({ ...j, status: 'interrupted' } as Job, { status: 'interrupted', error: 'The server running this job stopped responding.', warnings: [] });
+    }
+    return list;
   }
 
   /**
@@ -121,6 +168,8 @@ export class JobRunner {
       controller.abort('cancel' satisfies AbortReason);
       return 'cancelling';
     }
+    // Running on another instance (or about to stop here): that instance sees the flag at its next heartbeat.
+    if (await requestJobCancel(this.options.database.db, ownerId, jobId)) return 'cancelling';
     return 'not_found';
   }
 
@@ -133,6 +182,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.sweeper);
     for (const controller of this.running.values()) controller.abort('shutdown' satisfies AbortReason);
     await this.options.boss.stop({ graceful: true, timeout: 30_000 });
   }
@@ -145,6 +195,7 @@ export class JobRunner {
     const release = await this.locks.acquire(message.lockKey);
     const controller = new AbortController();
     let writer: ProgressWriter | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
     try {
       const job = await claimJob(db, message.ownerId, message.jobId);
       if (!job) return; // cancelled while queued
@@ -159,6 +210,16 @@ export class JobRunner {
       this.owners.set(job.id, job.ownerId);
       writer = new ProgressWriter((p, w) => saveJobProgress(db, job.ownerId, job.id, p, w), this.options.progressIntervalMs ?? 500);
       const w = writer;
+      heartbeat = setInterval(() => {
+        void beatJob(db, job.ownerId, job.id)
+          .then((state) => {
+            if (state === 'cancel') controller.abort('cancel' satisfies AbortReason);
+            // Another instance gave up on this job (this process was frozen too long): stop working on it.
+            if (state === 'gone') controller.abort('shutdown' satisfies AbortReason);
+          })
+          .catch((err: unknown) => console.error(`Heartbeat of job ${job.id} failed:`, err));
+      }, this.options.heartbeatMs ?? 5000);
+      if (job.cancelRequestedAt) controller.abort('cancel' satisfies AbortReason);
       const ctx: JobContext = { job, signal: controller.signal, progress: (p) => w.update(p), warn: (x) => w.warn(x), secret };
       let status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
       let result: Record<string, unknown> | null = null;
@@ -175,15 +236,17 @@ export class JobRunner {
           error = (this.options.describeError ?? defaultDescribe)(err);
         }
       }
+      clearInterval(heartbeat);
       await w.close();
       const progress = w.progress ?? undefined;
       const warnings = w.warnings;
       await finishJob(db, job.ownerId, job.id, { status, result, error, warnings, ...(progress ? { progress } : {}) });
-      this.options.onFinished?.(job, status);
+      this.options.onFinished?.(job, { status, error, warnings });
     } catch (err) {
       console.error(`Job ${message.jobId} could not be run:`, err);
       await failQueuedJob(db, message.ownerId, message.jobId, 'The job could not be started; see the server log.').catch(() => {});
     } finally {
+      clearInterval(heartbeat);
       await writer?.close();
       this.running.delete(message.jobId);
       this.owners.delete(message.jobId);

@@ -4,7 +4,7 @@ import { createPlanSchema, deletePlanSchema, restoreSchema } from './backups';
 describe('backups validations', () => {
   it('reads an unchecked checkbox (absent from the form) as false', () => {
     const r = createPlanSchema.safeParse({ name: 'N', sources: '/srv/a\n\n /srv/b ', excludes: '' });
-    expect(r.success && r.data).toMatchObject({ sources: ['/srv/a', '/srv/b'], compress: false, encrypt: false, rememberPassphrase: false, schedule: 'manual' });
+    expect(r.success && r.data).toMatchObject({ sources: ['/srv/a', '/srv/b'], compress: false, encrypt: false, rememberPassphrase: false, schedule: 'manual', plan: { schedule: null, timeZone: 'UTC', retention: null } });
     expect(deletePlanSchema.parse({ planId: '6f1c2b1e-8d3a-4c55-9a7e-1f2e3d4c5b6a' }).removeRepository).toBe(false);
   });
 

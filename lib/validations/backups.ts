@@ -4,6 +4,7 @@
  * server against the file system (lib/fs-roots).
  */
 import { z } from 'zod';
+import { checkDestinationFields, destinationFields, readScheduleFields, scheduleFields } from './schedules';
 
 /** An HTML checkbox: "on" when checked, absent when not. */
 const checkbox = z
@@ -26,7 +27,7 @@ const lines = (max: number, what: string) =>
 /** Passphrases for encrypted repositories. */
 export const passphraseSchema = z.string().min(8, 'Use a passphrase of at least 8 characters.').max(1024, 'Use at most 1024 characters.');
 
-/** /backups/new. */
+/** /backups/new: what the plan backs up, how, when, what it keeps and where its repository lives. */
 export const createPlanSchema = z
   .object({
     name: z.string().trim().min(1, 'Give the backup a name.').max(100, 'Use at most 100 characters.'),
@@ -37,13 +38,21 @@ export const createPlanSchema = z
     passphrase: z.string().optional().default(''),
     confirmPassphrase: z.string().optional().default(''),
     rememberPassphrase: checkbox,
-    schedule: z.enum(['manual'], { message: 'Only manual backups are available for now.' }).default('manual'),
+    ...scheduleFields,
+    ...destinationFields,
   })
-  .superRefine((v, ctx) => {
-    if (!v.encrypt) return;
-    const p = passphraseSchema.safeParse(v.passphrase);
-    if (!p.success) ctx.addIssue({ code: 'custom', path: ['passphrase'], message: p.error.issues[0]?.message ?? 'Invalid passphrase.' });
-    else if (v.passphrase !== v.confirmPassphrase) ctx.addIssue({ code: 'custom', path: ['confirmPassphrase'], message: 'The passphrases do not match.' });
+  .transform((v, ctx) => {
+    if (v.encrypt) {
+      const p = passphraseSchema.safeParse(v.passphrase);
+      if (!p.success) ctx.addIssue({ code: 'custom', path: ['passphrase'], message: p.error.issues[0]?.message ?? 'Invalid passphrase.' });
+      else if (v.passphrase !== v.confirmPassphrase) ctx.addIssue({ code: 'custom', path: ['confirmPassphrase'], message: 'The passphrases do not match.' });
+      // Nobody is there to type the passphrase when a scheduled run starts.
+      if (v.schedule !== 'manual' && !v.rememberPassphrase)
+        ctx.addIssue({ code: 'custom', path: ['rememberPassphrase'], message: 'A scheduled encrypted backup needs "Remember passphrase for scheduled backups", or choose Manual.' });
+    }
+    checkDestinationFields(v, ctx);
+    const plan = readScheduleFields(v, ctx);
+    return plan ? { ...v, plan } : z.NEVER;
   });
 
 const uuid = z.string().uuid('Not found.');
