@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AdminPanel } from '@/components/settings/admin-panel';
 import { ChangeNameForm } from '@/components/settings/change-name-form';
@@ -42,6 +43,11 @@ export default async function SettingsPage() {
       </Section>
       <Section title="Email code at sign-in">
         <SecondFactorForm enabled={account?.emailOtpEnabled ?? false} />
+      </Section>
+      <Section title="Backup passphrases">
+        <Link href="/settings/repository-passphrase" className="underline">
+          Change repository passphrase
+        </Link>
       </Section>
       <Section title="Sessions">
         <SignOutOthersForm />
