@@ -6,7 +6,9 @@ import { FormMessage } from '@/components/ui/form-message';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { inputClass } from '@/components/ui/styles';
 import { createPlanAction } from '@/lib/actions/backups/create-plan';
+import { DestinationFields } from './destination-fields';
 import { FolderPicker } from './folder-picker';
+import { ScheduleFields } from './schedule-fields';
 
 function TextArea({ label, name, value, onChange, errors, hint, rows = 4 }: { label: string; name: string; value: string; onChange: (v: string) => void; errors?: string[]; hint?: string; rows?: number }) {
   const id = useId();
@@ -60,7 +62,6 @@ export function CreatePlanForm({ roots }: { roots: string[] }) {
   const [compress, setCompress] = useState(true);
   const [encrypt, setEncrypt] = useState(true);
   const [remember, setRemember] = useState(false);
-  const scheduleId = useId();
   const addSource = (p: string) => setSources((s) => (s.split('\n').map((l) => l.trim()).includes(p) ? s : `${s.trim() ? `${s.trimEnd()}\n` : ''}${p}`));
   return (
     <form action={action} className="flex flex-col gap-5" noValidate>
@@ -98,14 +99,13 @@ export function CreatePlanForm({ roots }: { roots: string[] }) {
           </div>
         </div>
       ) : null}
-      <div className="flex flex-col gap-1">
-        <label htmlFor={scheduleId} className="text-sm font-medium">
-          Schedule
-        </label>
-        <select id={scheduleId} name="schedule" defaultValue="manual" className={inputClass}>
-          <option value="manual">Manual (run it from its page)</option>
-        </select>
-      </div>
+      {errors?.rememberPassphrase ? (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {errors.rememberPassphrase.join(' ')}
+        </p>
+      ) : null}
+      <ScheduleFields errors={errors} encryptedNote={encrypt && !remember ? 'Scheduled encrypted backups need "Remember passphrase for scheduled backups": nobody is there to type it when the schedule runs.' : undefined} />
+      <DestinationFields errors={errors} roots={roots} />
       <div>
         <SubmitButton>Create backup</SubmitButton>
       </div>

@@ -99,7 +99,7 @@ export class JobRunner {
 
   /** Recovers from a previous crash, then starts the workers. Returns how many jobs were interrupted. */
   async start(): Promise<{ interrupted: number }> {
-    const { boss, database } = this.options;
+    const { boss } = this.options;
     await boss.start();
     await boss.createQueue(JOB_QUEUE, { retryLimit: 0, expireInSeconds: 24 * 3600, heartbeatSeconds: 30, deleteAfterSeconds: 7 * 24 * 3600 });
     // Only jobs with a stale heartbeat: a fresh one belongs to another instance that is running it.

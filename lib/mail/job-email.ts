@@ -21,7 +21,6 @@ export interface JobEmailInput {
 /** Shown warnings at most; the job page lists them all. */
 const MAX_WARNINGS = 20;
 
-// eslint-disable-next-line no-control-regex
 const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '?');
 
 /** The notification for a scheduled job that did not simply succeed. */

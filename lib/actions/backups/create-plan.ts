@@ -1,7 +1,9 @@
 'use server';
-/** Create a backup plan: checks every source path, initialises the plan's own repository, then opens the plan. */
+/**
+ * Create a backup plan: checks every source path, sets up the plan's own repository (a folder under the
+ * data dir, a folder inside an allowed root, or an S3 bucket), initialises it, then opens the plan.
+ */
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { redirect } from 'next/navigation';
 import { authedAction, type ActionResult } from '@/lib/actions/safe-action';
 import { getConfig } from '@/lib/config';
@@ -13,6 +15,7 @@ import { getJobs } from '@/lib/jobs';
 import { createRepository, removeRepositoryFolder } from '@/lib/jobs/engine-adapter';
 import { sealPassphrase } from '@/lib/jobs/passphrase-seal';
 import { createPlanSchema } from '@/lib/validations/backups';
+import { planDestination } from './plan-destination';
 
 /** Validates the form, refuses paths outside the allowed roots (naming each), and redirects to the new plan. */
 export const createPlanAction = authedAction(createPlanSchema, async (input, user): Promise<ActionResult> => {
@@ -29,16 +32,19 @@ export const createPlanAction = authedAction(createPlanSchema, async (input, use
   }
   if (problems.length > 0) return { ok: false, message: 'Some source paths cannot be backed up.', fieldErrors: { sources: problems } };
   const repositoryId = crypto.randomUUID();
-  const location = path.join(config.COFFER_DATA_DIR, 'repos', repositoryId);
+  const jobs = await getJobs();
+  const destination = await planDestination(input, repositoryId, { dataDir: config.COFFER_DATA_DIR, roots: config.COFFER_BACKUP_ROOTS, serverKey: jobs.serverKey });
+  if (!destination.ok) return { ok: false, message: destination.message, fieldErrors: destination.fieldErrors };
+  const { row, storage, localFolder } = destination;
   const passphrase = input.encrypt ? input.passphrase : undefined;
   let planId: string;
   try {
-    const engineId = await createRepository(location, { encrypted: input.encrypt, passphrase, compression: input.compress ? 'auto' : 'none' });
-    const sealed = input.encrypt && input.rememberPassphrase ? sealPassphrase(input.passphrase, repositoryId, (await getJobs()).serverKey()) : null;
+    const engineId = await createRepository(storage, { encrypted: input.encrypt, passphrase, compression: input.compress ? 'auto' : 'none' });
+    const sealed = input.encrypt && input.rememberPassphrase ? sealPassphrase(input.passphrase, repositoryId, jobs.serverKey()) : null;
     const db = await getDb();
     const { plan } = await createPlan(db, user.id, {
       repositoryId,
-      location,
+      ...row,
       encrypted: input.encrypt,
       sealedPassphrase: sealed,
       engineRepositoryId: engineId,
@@ -46,13 +52,19 @@ export const createPlanAction = authedAction(createPlanSchema, async (input, use
       sources,
       excludes: input.excludes,
       compression: input.compress ? 'auto' : 'none',
-      schedule: null,
+      schedule: input.plan.schedule,
+      timeZone: input.plan.timeZone,
+      retention: input.plan.retention as Record<string, number | string> | null,
     });
     planId = plan.id;
     await recordBackupAudit(db, user.id, 'plan.created', plan.id);
   } catch (err) {
-    await removeRepositoryFolder(location).catch(() => {});
+    if (localFolder) await removeRepositoryFolder(localFolder).catch(() => {});
+    if (jobs.classify(err) === 'engine' && row.kind === 's3') {
+      return { ok: false, message: `The bucket could not be used: ${(err as Error).message}`, fieldErrors: { s3Bucket: [(err as Error).message] } };
+    }
     throw err;
   }
   redirect(`/backups/${planId}?created=1`);
 });
+

@@ -19,7 +19,8 @@ export const deletePlanAction = authedAction(deletePlanSchema, async (input, use
   const deleted = await deletePlan(db, user.id, input.planId, input.removeRepository);
   if (!deleted) throw new AppError('not_found', 'This backup plan does not exist.');
   (await getJobs()).access.drop(deleted.repository.id);
-  if (input.removeRepository) await removeRepositoryFolder(deleted.repository.location);
+  // S3 repositories are left in their bucket: removing objects there is the bucket owner's call.
+  if (input.removeRepository && deleted.repository.kind === 'local') await removeRepositoryFolder(deleted.repository.location);
   await recordBackupAudit(db, user.id, 'plan.deleted', deleted.plan.id, { repositoryRemoved: input.removeRepository });
   redirect(`/dashboard?deleted=${input.removeRepository ? 'removed' : 'kept'}`);
 });

@@ -19,6 +19,12 @@ export interface NewPlan {
   excludes: string[];
   compression: string;
   schedule: string | null;
+  /** Storage kind (default local) and, for S3, its settings and sealed credentials. */
+  kind?: Repository['kind'];
+  s3?: Repository['s3'];
+  sealedCredentials?: string | null;
+  timeZone?: string;
+  retention?: Record<string, number | string> | null;
 }
 
 /** A plan with its repository. */
@@ -35,8 +41,10 @@ export async function createPlan(db: Db, ownerId: string, input: NewPlan): Promi
       .values({
         id: input.repositoryId,
         ownerId,
-        kind: 'local',
+        kind: input.kind ?? 'local',
         location: input.location,
+        s3: input.s3 ?? null,
+        sealedCredentials: input.sealedCredentials ?? null,
         encrypted: input.encrypted,
         sealedPassphrase: input.sealedPassphrase,
         engineRepositoryId: input.engineRepositoryId,
@@ -52,6 +60,8 @@ export async function createPlan(db: Db, ownerId: string, input: NewPlan): Promi
         excludes: input.excludes,
         compression: input.compression,
         schedule: input.schedule,
+        timeZone: input.timeZone ?? 'UTC',
+        retention: input.retention ?? null,
       })
       .returning();
     if (!repository || !plan) throw new Error('insert returned no row');

@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { DeletePlanForm } from '@/components/backups/delete-plan-form';
+import { EditPlanForm } from '@/components/backups/edit-plan-form';
+import { describePlanSchedule, scheduleDefaults } from '@/components/backups/schedule-defaults';
 import { JobList } from '@/components/backups/job-list';
 import { toJobView } from '@/components/backups/job-view';
 import { RunBackupPanel } from '@/components/backups/run-backup-panel';
@@ -29,6 +31,7 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
   const active = jobs.find((j) => j.kind === 'backup' && (j.status === 'running' || j.status === 'queued'));
   const needsPassphrase = !access.isUnlocked(repository);
   const created = (await searchParams).created === '1';
+  const described = describePlanSchedule(plan.schedule, plan.timeZone, plan.retention);
   return (
     <div className="flex flex-col gap-6">
       <div>
@@ -52,9 +55,15 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
           ) : null}
           <dt className="text-slate-500 dark:text-slate-400">Settings</dt>
           <dd>
-            {repository.encrypted ? 'Encrypted' : 'Not encrypted'} · {plan.compression === 'none' ? 'not compressed' : 'compressed'} · manual schedule
+            {repository.encrypted ? 'Encrypted' : 'Not encrypted'} · {plan.compression === 'none' ? 'not compressed' : 'compressed'}
             {repository.encrypted ? (repository.sealedPassphrase ? ' · passphrase remembered' : ' · passphrase asked for each run') : ''}
           </dd>
+          <dt className="text-slate-500 dark:text-slate-400">Schedule</dt>
+          <dd data-testid="plan-schedule">{described.schedule}</dd>
+          <dt className="text-slate-500 dark:text-slate-400">Retention</dt>
+          <dd data-testid="plan-retention">{described.retention}</dd>
+          <dt className="text-slate-500 dark:text-slate-400">Repository</dt>
+          <dd className="font-mono text-xs break-all">{repository.location}</dd>
         </dl>
       </div>
       <section aria-labelledby="run-heading" className={cardClass}>
@@ -74,6 +83,12 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
           Upload from this computer
         </h2>
         <UploadZone planId={plan.id} limit={getConfig().COFFER_UPLOAD_LIMIT} needsPassphrase={needsPassphrase} />
+      </section>
+      <section aria-labelledby="edit-heading" className={cardClass}>
+        <h2 id="edit-heading" className="mb-3 text-lg font-semibold">
+          Edit plan
+        </h2>
+        <EditPlanForm planId={plan.id} defaults={scheduleDefaults(plan.schedule, plan.retention)} needsRememberedPassphrase={repository.encrypted && !repository.sealedPassphrase} />
       </section>
       <section aria-labelledby="jobs-heading" className={cardClass}>
         <h2 id="jobs-heading" className="mb-3 text-lg font-semibold">
