@@ -26,5 +26,5 @@ class KillingStorage extends LocalStorage {
 }
 
 const repo = await openRepository(new KillingStorage(repoDir!, { durable: false }), {});
-const result = await repo.prune({ repackThreshold: 0.05 });
+const result = await repo.prune({ repackThreshold: 0.05, unindexedGraceMs: 0 });
 process.stdout.write(JSON.stringify({ ...result, mutations }) + '\n');

@@ -111,12 +111,14 @@ describe('prune safety', { timeout: 300_000 }, () => {
       // A dead process's lock is ignored on the same host, so the repository opens at once.
       const after = await reopen(dir);
       await verify(after, expected, work);
-      const second = await after.prune({ repackThreshold: 0.05 });
+      const young = await after.prune({ repackThreshold: 0.05 });
+      expect(young.unindexedPacks).toBe(0);
+      const second = await after.prune({ repackThreshold: 0.05, unindexedGraceMs: 0 });
       expect(second.dryRun).toBe(false);
       const check = await after.check({ readData: true });
       expect(check.ok).toBe(true);
       expect(check.unreferencedPacks).toEqual([]);
-      const third = await after.prune({ repackThreshold: 0.05 });
+      const third = await after.prune({ repackThreshold: 0.05, unindexedGraceMs: 0 });
       expect(third.packsDeleted + third.packsRepacked + third.unindexedPacks).toBe(0);
       await verify(after, expected, work);
     }

@@ -7,7 +7,7 @@
  *    has its other copy counted unused).
  * 2. Plan, per indexed pack: no used blob → delete; unused share of its blob bytes above
  *    `repackThreshold` → repack (copy its used blobs into new packs); otherwise keep. Packs in storage
- *    that no index names (left by an interrupted backup or prune) → delete.
+ *    that no index names (left by an interrupted backup or prune) → delete, once older than a grace period.
  * 3. Write: repacked blobs are verified (tag, size, id) and re-sealed, still compressed, under the
  *    fresh per-pack key of a new pack; the new packs, then new index objects naming every kept and new
  *    pack, are written; only then are the old index objects deleted, and the dropped packs last. A
@@ -18,6 +18,8 @@
  * to a blob no index names, or a pack holding used blobs is missing: deleting anything then could
  * destroy the data a repair needs.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { BlobIndex } from './blob-index';
 import { decompress, type Codec } from './compress';
 import { BLOB_TREE, openBlobPayload, packKey, sealBlob, sha256Hex, verifyBlobId, type BlobType } from './crypto';
@@ -25,11 +27,18 @@ import { AbortedError, IntegrityError } from './errors';
 import { encodeIndex, parseIndex, type IndexedPack } from './index-file';
 import { PackWriter, packPath } from './pack';
 import type { RepositoryCore } from './repository';
+import { LocalStorage } from './storage/local';
 
 /** Options of `Repository.prune`. */
 export interface PruneOptions {
   /** Repack a pack when more than this fraction of its blob bytes is unused (0-1, default 0.2). */
   repackThreshold?: number;
+  /**
+   * Packs no index names are deleted only when older than this (default 1 hour), so the fresh packs of
+   * a backup whose lock went stale (a hung process) survive. Applied where storage reports object times
+   * (local folders); elsewhere the exclusive lock alone protects them.
+   */
+  unindexedGraceMs?: number;
   /** Decide and report without writing or deleting anything. */
   dryRun?: boolean;
   onProgress?: (p: PruneProgress) => void;
@@ -64,6 +73,7 @@ export interface PruneResult {
 /** New index objects list at most this many packs, so no single object grows without bound. */
 const PACKS_PER_INDEX = 4096;
 const DEFAULT_THRESHOLD = 0.2;
+const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 const MARK = { pack: 0, offset: 0, length: 0, rawLength: 0, type: 0, codec: 0 };
 
 type Action = 'keep' | 'repack' | 'delete';
@@ -150,7 +160,13 @@ export async function runPrune(repo: RepositoryCore, opts: PruneOptions = {}): P
     const action: Action = usedBytes === 0 || !present ? 'delete' : total - usedBytes > threshold * total ? 'repack' : 'keep';
     actions.set(pack.id, action);
   }
-  const unindexed = [...stored.keys()].filter((name) => /^data\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(name) && !actions.has(name.slice(8)));
+  const unindexed: string[] = [];
+  const graceMs = opts.unindexedGraceMs ?? DEFAULT_GRACE_MS;
+  for (const name of stored.keys()) {
+    if (!/^data\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(name) || actions.has(name.slice(8))) continue;
+    const modified = await modifiedAt(repo, name);
+    if (modified === undefined || Date.now() - modified >= graceMs) unindexed.push(name);
+  }
   result.unindexedPacks = unindexed.length;
   for (const a of actions.values()) {
     if (a === 'delete') result.packsDeleted++;
@@ -224,6 +240,16 @@ function finish(r: PruneResult, stored: Map<string, number>, actions: Map<string
     r.bytesAfter += size;
   }
   return r;
+}
+
+/** When an object was last written, where the storage can tell (a local folder); undefined otherwise. */
+async function modifiedAt(repo: RepositoryCore, name: string): Promise<number | undefined> {
+  if (!(repo.storage instanceof LocalStorage)) return undefined;
+  try {
+    return (await fs.promises.stat(path.join(repo.storage.location, ...name.split('/')))).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Throws IntegrityError when `id` (referenced by `what`) is in no index. */
