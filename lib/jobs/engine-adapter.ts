@@ -130,46 +130,20 @@ export async function clearStaleLocks(location: string | Storage): Promise<void>
   await lock.release();
 }
 
-/** What forget reports: the snapshots it removed (engine ids). */
+/** What forget reports: the snapshots it removed (engine ids), how many it kept, what prune freed. */
 export interface ForgetOutcome {
   forgotten: string[];
   kept: number;
-}
-
-interface RetentionCapable {
-  forget(policy: RetentionPolicy, opts?: { dryRun?: boolean; timeZone?: string; signal?: AbortSignal }): Promise<unknown>;
-  prune(opts?: { signal?: AbortSignal }): Promise<unknown>;
-}
-
-/** True when the engine in this build can forget and prune. */
-export function canForget(repo: Repository): boolean {
-  const r = repo as unknown as Partial<RetentionCapable>;
-  return typeof r.forget === 'function' && typeof r.prune === 'function';
-}
-
-function idsOf(list: unknown): string[] {
-  if (!Array.isArray(list)) return [];
-  return list
-    .map((e: unknown) => {
-      if (typeof e === 'string') return e;
-      const o = e as { id?: unknown; snapshot?: { id?: unknown } };
-      return typeof o?.id === 'string' ? o.id : typeof o?.snapshot?.id === 'string' ? o.snapshot.id : undefined;
-    })
-    .filter((x): x is string => typeof x === 'string');
+  prune: Record<string, unknown> | null;
 }
 
 /**
- * Applies `policy` to the repository's snapshots (forget), then prunes what no snapshot references.
- * Returns what was forgotten; `undefined` when the engine cannot forget yet (nothing is changed).
+ * Applies `policy` to the repository's snapshots (forget, under the exclusive lock), then prunes what no
+ * snapshot references. Wall-clock buckets (days, weeks…) are those of `timeZone`.
  */
-export async function forgetAndPrune(repo: Repository, policy: RetentionPolicy, options: { timeZone: string; signal?: AbortSignal }): Promise<ForgetOutcome | undefined> {
-  if (!canForget(repo)) return undefined;
-  const r = repo as unknown as RetentionCapable;
-  const result = (await r.forget(policy, { timeZone: options.timeZone, ...(options.signal ? { signal: options.signal } : {}) })) as { forget?: unknown; forgotten?: unknown; removed?: unknown; keep?: unknown; kept?: unknown };
-  const forgotten = idsOf(result?.forget ?? result?.forgotten ?? result?.removed);
-  const keptList = result?.keep ?? result?.kept;
-  await r.prune(options.signal ? { signal: options.signal } : {});
-  return { forgotten, kept: Array.isArray(keptList) ? keptList.length : typeof keptList === 'number' ? keptList : 0 };
+export async function forgetAndPrune(repo: Repository, policy: RetentionPolicy, options: { timeZone: string; signal?: AbortSignal }): Promise<ForgetOutcome> {
+  const result = await repo.forget(policy, { timeZone: options.timeZone, prune: true, ...(options.signal ? { signal: options.signal } : {}) });
+  return { forgotten: result.removed, kept: result.keep.length, prune: result.prune ? { ...result.prune } : null };
 }
 
 /** Totals of what a backup will read, found by a quick walk (lstat only) alongside the backup. */

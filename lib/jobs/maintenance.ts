@@ -29,20 +29,15 @@ export function planPolicy(plan: Pick<Plan, 'retention'>): RetentionPolicy | und
 
 /**
  * Applies the plan's policy to its repository (forget, then prune) and marks forgotten snapshots in the
- * cache. Returns a summary for the job's result, or null when the plan has no policy. When the engine
- * cannot forget yet, a warning says so and nothing is removed.
+ * cache. Returns a summary for the job's result, or null when the plan has no policy.
  */
 export async function applyPlanRetention(db: Db, ctx: JobContext, plan: Plan, repository: RepositoryRow, repo: Repository): Promise<Record<string, unknown> | null> {
   const policy = planPolicy(plan);
   if (!policy) return null;
   ctx.progress({ phase: 'forget', currentPath: '' });
   const outcome = await forgetAndPrune(repo, policy, { timeZone: plan.timeZone, signal: ctx.signal });
-  if (!outcome) {
-    ctx.warn({ path: '', message: 'The retention policy was not applied: this server cannot forget snapshots yet.' });
-    return { applied: false };
-  }
   const marked = await markSnapshotsForgotten(db, plan.ownerId, repository.id, outcome.forgotten);
-  return { applied: true, forgotten: outcome.forgotten.length, markedInCache: marked, pruned: true };
+  return { applied: true, forgotten: outcome.forgotten.length, kept: outcome.kept, markedInCache: marked, prune: outcome.prune };
 }
 
 /** Runs a check job: structure, plus `readData` percent of the data decrypted and verified. */
