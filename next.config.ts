@@ -7,7 +7,7 @@ const allowedOrigins = (process.env.COFFER_ALLOWED_ORIGINS ?? '')
 
 const nextConfig: NextConfig = {
   // Native and WASM packages are loaded by Node at run time, never bundled.
-  serverExternalPackages: ['@electric-sql/pglite', '@node-rs/argon2', 'postgres', 'archiver', 'pg-boss'],
+  serverExternalPackages: ['@electric-sql/pglite', '@node-rs/argon2', 'postgres', 'archiver', 'pg-boss', '@mongodb-js/zstd'],
   poweredByHeader: false,
   // `npm test` type-checks the whole project (tests included) before anything else; the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
