@@ -7,7 +7,6 @@ import { createPlan, getPlan } from '@/lib/db/queries/plans';
 import { users } from '@/lib/db/schema';
 import { createTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { initRepository, LocalStorage, openRepository, WrongPassphraseError } from '@/lib/engine';
-import { classifyError } from '@/lib/jobs/engine-adapter';
 import { openPassphrase, sealPassphrase } from '@/lib/jobs/passphrase-seal';
 import { changeRepositoryPassphrase, changePassphraseSchema } from './repository-passphrase';
 
@@ -24,7 +23,7 @@ describe('changeRepositoryPassphrase', { timeout: 180_000 }, () => {
   let planId: string;
   let repositoryId: string;
   const drop = vi.fn();
-  const jobs = { access: { storage: (r: { location: string }) => r.location, drop }, classify: classifyError, serverKey: () => SERVER_KEY };
+  const jobs = { access: { storage: (r: { location: string }) => r.location, drop }, serverKey: () => SERVER_KEY };
 
   beforeAll(async () => {
     database = await createTestDatabase('pglite');

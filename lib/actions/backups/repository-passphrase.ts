@@ -11,6 +11,7 @@ import { hitRateLimit, peekRateLimit, resetRateLimit, retryPhrase } from '@/lib/
 import type { Db } from '@/lib/db';
 import { getPlan, setSealedPassphrase } from '@/lib/db/queries/plans';
 import { AppError } from '@/lib/errors';
+import { isEngineError } from '@/lib/engine';
 import type { Jobs } from '@/lib/jobs';
 import { openRepositoryAt } from '@/lib/jobs/engine-adapter';
 import { sealPassphrase } from '@/lib/jobs/passphrase-seal';
@@ -30,8 +31,8 @@ export const changePassphraseSchema = z
     if (v.newPassphrase === v.oldPassphrase) ctx.addIssue({ code: 'custom', path: ['newPassphrase'], message: 'The new passphrase is the same as the current one.' });
   });
 
-/** What the services this needs look like (tests pass fakes of `access` and `classify`). */
-export type PassphraseJobs = Pick<Jobs, 'access' | 'classify' | 'serverKey'>;
+/** The job services this needs (tests pass a fake `access`). */
+export type PassphraseJobs = Pick<Jobs, 'access' | 'serverKey'>;
 
 /**
  * Changes the passphrase of the owner's plan `planId`. Throws AppError: not_found (no such plan for
@@ -60,12 +61,12 @@ export async function changeRepositoryPassphrase(
       await handle.close();
     }
   } catch (err) {
-    const kind = jobs.classify(err);
-    if (kind === 'wrong_passphrase') {
+    // By error code, not instanceof: Next gives each bundle layer its own copy of the engine's classes.
+    if (isEngineError(err, 'wrong_passphrase')) {
       await hitRateLimit(db, PASSPHRASE_TRIES, repo.id);
       throw new AppError('invalid', 'The current passphrase is wrong: it does not open this backup. Nothing was changed.');
     }
-    if (kind === 'locked') throw new AppError('conflict', 'A job is using this backup right now; try again when it has finished. Nothing was changed.');
+    if (isEngineError(err, 'repository_locked')) throw new AppError('conflict', 'A job is using this backup right now; try again when it has finished. Nothing was changed.');
     throw err;
   }
   await resetRateLimit(db, PASSPHRASE_TRIES, repo.id);
