@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,5 +131,38 @@ describe('lock', () => {
     await expect(acquireLock(storage, { exclusive: true, waitMs: 60_000, signal: controller.signal })).rejects.toBeInstanceOf(AbortedError);
     expect(await lockNames(storage)).toEqual([`locks/${held.id}`]);
     await held.release();
+  });
+});
+
+describe('lock across processes', () => {
+  it('refuses a lock held by another live process and recovers it once that process is killed', async () => {
+    const storage = await repo();
+    const lockModule = path.resolve(import.meta.dirname, 'lock.ts');
+    const storageModule = path.resolve(import.meta.dirname, 'storage/local.ts');
+    const code = `
+      const { acquireLock } = await import(${JSON.stringify(lockModule)});
+      const { LocalStorage } = await import(${JSON.stringify(storageModule)});
+      await acquireLock(new LocalStorage(${JSON.stringify(storage.location)}), { exclusive: true });
+      process.stdout.write('locked\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+        child.on('exit', (c) => reject(new Error(`lock holder exited early (${c})`)));
+      });
+      const error = await acquireLock(storage, { exclusive: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RepositoryLockedError);
+      expect((error as Error).message).toContain(`locked exclusively by host ${os.hostname()} pid ${child.pid}`);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const lock = await acquireLock(storage, { exclusive: true });
+      expect(await lockNames(storage)).toEqual([`locks/${lock.id}`]);
+      await lock.release();
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
