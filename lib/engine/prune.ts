@@ -70,8 +70,8 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
-/** New index objects list at most this many packs, so no single object grows without bound. */
-const PACKS_PER_INDEX = 4096;
+/** New index objects list at most this many packs: it bounds both their size and the blob lists held in memory before one is written. */
+const PACKS_PER_INDEX = 512;
 const DEFAULT_THRESHOLD = 0.2;
 const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 const MARK = { pack: 0, offset: 0, length: 0, rawLength: 0, type: 0, codec: 0 };
