@@ -3,12 +3,12 @@
 import { useActionState, useId, useState } from 'react';
 import { Field } from '@/components/ui/field';
 import { FormMessage } from '@/components/ui/form-message';
-import { SubmitButton } from '@/components/ui/submit-button';
-import { inputClass } from '@/components/ui/styles';
+import { buttonPrimary, inputClass } from '@/components/ui/styles';
 import { createPlanAction } from '@/lib/actions/backups/create-plan';
 import { DestinationFields } from './destination-fields';
 import { FolderPicker } from './folder-picker';
 import { ScheduleFields } from './schedule-fields';
+import { keptSubmit } from './use-kept-form';
 
 function TextArea({ label, name, value, onChange, errors, hint, rows = 4 }: { label: string; name: string; value: string; onChange: (v: string) => void; errors?: string[]; hint?: string; rows?: number }) {
   const id = useId();
@@ -54,7 +54,7 @@ function Check({ label, name, checked, onChange, hint }: { label: string; name: 
 }
 
 export function CreatePlanForm({ roots }: { roots: string[] }) {
-  const [state, action] = useActionState(createPlanAction, null);
+  const [state, action, pending] = useActionState(createPlanAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const [name, setName] = useState('');
   const [sources, setSources] = useState('');
@@ -64,7 +64,7 @@ export function CreatePlanForm({ roots }: { roots: string[] }) {
   const [remember, setRemember] = useState(false);
   const addSource = (p: string) => setSources((s) => (s.split('\n').map((l) => l.trim()).includes(p) ? s : `${s.trim() ? `${s.trimEnd()}\n` : ''}${p}`));
   return (
-    <form action={action} className="flex flex-col gap-5" noValidate>
+    <form action={action} onSubmit={keptSubmit(action)} className="flex flex-col gap-5" noValidate>
       <FormMessage state={state} />
       <Field label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} errors={errors?.name} />
       <div className="flex flex-col gap-2">
@@ -107,7 +107,9 @@ export function CreatePlanForm({ roots }: { roots: string[] }) {
       <ScheduleFields errors={errors} encryptedNote={encrypt && !remember ? 'Scheduled encrypted backups need "Remember passphrase for scheduled backups": nobody is there to type it when the schedule runs.' : undefined} />
       <DestinationFields errors={errors} roots={roots} />
       <div>
-        <SubmitButton>Create backup</SubmitButton>
+        <button type="submit" disabled={pending} aria-disabled={pending} className={buttonPrimary}>
+          Create backup
+        </button>
       </div>
     </form>
   );

@@ -4,7 +4,7 @@
  * an allowed root) or an S3-compatible bucket, with "Test connection". The secret key is a password
  * field and is never sent back by the server.
  */
-import { useActionState, useState } from 'react';
+import { startTransition, useActionState, useState } from 'react';
 import { Field } from '@/components/ui/field';
 import { FormMessage } from '@/components/ui/form-message';
 import { buttonSecondary } from '@/components/ui/styles';
@@ -46,7 +46,15 @@ export function DestinationFields({ errors, roots }: { errors?: FieldErrors; roo
           </label>
           <div className="flex flex-col gap-2 sm:col-span-2">
             <div>
-              <button type="submit" formAction={testAction} formNoValidate className={buttonSecondary} disabled={testing}>
+              <button
+                type="button"
+                onClick={(e) => {
+                  const form = e.currentTarget.form;
+                  if (form) startTransition(() => testAction(new FormData(form)));
+                }}
+                className={buttonSecondary}
+                disabled={testing}
+              >
                 {testing ? 'Testing…' : 'Test connection'}
               </button>
             </div>
