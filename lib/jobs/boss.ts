@@ -23,8 +23,12 @@ export function fromPostgresJs(sql: Sql): BossDb {
   return {
     async executeSql(text, values) {
       if (values && values.length > 0) {
-        // postgres-js serialises by the server's parameter type; a Date bound to text needs a string.
-        const params = values.map((v) => (v instanceof Date ? v.toISOString() : v));
+        // postgres-js serialises by the server's parameter type; a Date bound to text needs a string. Do as
+        // pg (pg-boss's usual driver) does for the rest: undefined is NULL, a plain object is its JSON
+        // (schedule() passes its data and options objects that way).
+        const params = values.map((v) =>
+          v instanceof Date ? v.toISOString() : v === undefined ? null : v !== null && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v) ? JSON.stringify(v) : v,
+        );
         return { rows: [...(await sql.unsafe(text, params as never[]))] };
       }
       const reserved = await sql.reserve();

@@ -93,6 +93,8 @@ describe.each(testDrivers())('tickScheduler (%s)', (driver) => {
         concurrency: 1,
         pollingIntervalSeconds: 0.5,
         handlers: { backup: backupHandler(deps), check: checkHandler(deps, (ctx, repo) => openForJob(deps, ctx, repo)) },
+        // Registers the per-minute pg-boss cron (its tick is driven by hand below, for exact times).
+        scheduler: async () => {},
         onFinished: (job, outcome) => void notifyOwner(database.db, job, outcome, { publicUrl: 'https://coffer.example.test', send: async (m) => void sent.push(m) }),
       });
       await runner.start();
