@@ -17,9 +17,9 @@ import { fillRegistration } from './support/accounts';
 const ADMIN_URL = process.env.E2E_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const tag = `${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 const dbName = `coffer_multi_${tag}`;
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-multi-'));
-const ROOT = path.join(base, 'files');
-const SRC = path.join(ROOT, 'documents');
+// Made in beforeAll: the module is loaded by the runner and by the worker, and only the worker uses it.
+let base = '';
+let SRC = '';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,6 +52,8 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
 
   test.beforeAll(async () => {
     test.setTimeout(600_000);
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-multi-'));
+    SRC = path.join(base, 'files', 'documents');
     fs.mkdirSync(SRC, { recursive: true });
     fs.writeFileSync(path.join(SRC, 'notes.txt'), 'several instances\n');
     // Big enough that the first backup runs for a few seconds, so its progress can be watched.
@@ -78,7 +80,7 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
           HOSTNAME: '127.0.0.1',
           NODE_ENV: 'production',
           COFFER_DATA_DIR: dataDir,
-          COFFER_BACKUP_ROOTS: ROOT,
+          COFFER_BACKUP_ROOTS: path.join(base, 'files'),
           DATABASE_URL: dbUrl,
           RESEND_API_KEY: '',
           COFFER_PUBLIC_URL: '',
@@ -98,7 +100,7 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
     await admin.end();
-    fs.rmSync(base, { recursive: true, force: true });
+    if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
   const jobJson = async (page: Page, server: string, id: string): Promise<JobJson> => {
