@@ -93,6 +93,7 @@ export class JobRunner {
   private readonly secrets = new Map<string, string>();
   private workerId: string | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private localTicker: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(private readonly options: JobRunnerOptions) {}
@@ -108,11 +109,20 @@ export class JobRunner {
     this.sweeper.unref();
     if (this.options.scheduler) {
       const scheduler = this.options.scheduler;
-      await boss.createQueue(SCHEDULER_QUEUE, { retryLimit: 0, expireInSeconds: 300, deleteAfterSeconds: 3600 });
-      await boss.schedule(SCHEDULER_QUEUE, '* * * * *');
-      await boss.work(SCHEDULER_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
-        await scheduler((job, lockKey) => this.enqueue(job, { lockKey }));
-      });
+      const tick = () => scheduler((job, lockKey) => this.enqueue(job, { lockKey }));
+      try {
+        await boss.createQueue(SCHEDULER_QUEUE, { retryLimit: 0, expireInSeconds: 300, deleteAfterSeconds: 3600 });
+        await boss.schedule(SCHEDULER_QUEUE, '* * * * *', {}, { tz: 'UTC' });
+        await boss.work(SCHEDULER_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
+          await tick();
+        });
+      } catch (err) {
+        // Never let the schedule's registration stop the server: tick from here instead. Slots stay
+        // exactly-once through the jobs table's unique (plan, kind, slot) index.
+        console.error('Could not register the scheduler with pg-boss; ticking every 30 s in this process instead:', err);
+        this.localTicker = setInterval(() => void tick().catch((e: unknown) => console.error('Scheduler tick failed:', e)), 30_000);
+        this.localTicker.unref();
+      }
     }
     this.workerId = await boss.work<Message>(
       JOB_QUEUE,
@@ -183,6 +193,7 @@ export class JobRunner {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sweeper);
+    clearInterval(this.localTicker);
     for (const controller of this.running.values()) controller.abort('shutdown' satisfies AbortReason);
     await this.options.boss.stop({ graceful: true, timeout: 30_000 });
   }
