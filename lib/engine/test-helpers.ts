@@ -6,8 +6,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { initRepository, openRepository, type InitRepositoryOptions, type Repository } from './index';
 import { LocalStorage } from './storage/local';
+import type { S3Storage } from './storage/s3';
+import type { TestS3Server } from './storage/s3-test-server';
+import type { Storage } from './storage/storage';
 
 /** Small chunker parameters for tests: min 1 KiB, avg 4 KiB, max 16 KiB. */
 export const TEST_CHUNKER = { min: 1024, avg: 4096, max: 16384 };
@@ -42,6 +46,104 @@ export async function makeRepo(
 
 /** Opens an existing test repository. */
 export const reopen = (dir: string, passphrase: string | undefined = TEST_PASSPHRASE) => openRepository(testStorage(dir), { passphrase });
+
+/** Where a test repository lives: a local temp folder or a prefix of the s3rver test bucket. */
+export type BackendKind = 'local' | 's3';
+
+/** One repository location on a test backend. Tests damage it through `storage` (never node:fs). */
+export interface TestStore {
+  readonly kind: BackendKind;
+  /** Raw object access (read, write, delete, list, stat) on the repository's keys. */
+  readonly storage: Storage;
+  /** Names of the objects under `prefix/` (all objects for ''), sorted. */
+  keys(prefix?: string): Promise<string[]>;
+  /** Replaces an object with `edit(its bytes)` (the buffer may be changed in place). */
+  edit(key: string, edit: (bytes: Buffer) => Buffer | void): Promise<void>;
+}
+
+/** Creates, copies and opens test repositories on one kind of storage. */
+export interface TestBackend {
+  readonly kind: BackendKind;
+  /** A fresh, empty location. */
+  create(): Promise<TestStore>;
+  /** A fresh location holding a copy of every object of `store`. */
+  copy(store: TestStore): Promise<TestStore>;
+  /** Creates a test repository (small chunks and packs) on a fresh location. */
+  makeRepo(
+    encryption?: 'aes-256-gcm' | 'none',
+    opts?: Partial<InitRepositoryOptions>,
+  ): Promise<{ store: TestStore; repo: Repository }>;
+  /** Opens the repository of `store` through a new Storage instance (a new client on S3). */
+  reopen(store: TestStore, passphrase?: string): Promise<Repository>;
+}
+
+/**
+ * The test backends ('local' and 's3' by default), for `for (const backend of testBackends())
+ * describe(...)`. Call it once at the top level of a test file: the S3 backend starts one s3rver
+ * (on 127.0.0.1, on first use) for the whole file, and an afterAll hook registered here closes every
+ * client, stops the server and removes the temp folders.
+ */
+export function testBackends(kinds: readonly BackendKind[] = ['local', 's3']): TestBackend[] {
+  const dirs: string[] = [];
+  const clients: S3Storage[] = [];
+  let server: Promise<TestS3Server> | undefined;
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    if (server) await (await server).close();
+    cleanup(...dirs.splice(0));
+  });
+
+  const s3Storage = async (prefix?: string): Promise<S3Storage> => {
+    const { startS3Server, testS3Storage } = await import('./storage/s3-test-server');
+    server ??= startS3Server();
+    const storage = testS3Storage((await server).endpoint, prefix === undefined ? {} : { prefix });
+    clients.push(storage);
+    return storage;
+  };
+  const connect = async (kind: BackendKind, location?: string): Promise<Storage> => {
+    if (kind === 's3') return s3Storage(location);
+    const dir = location ?? tempDir('coffer-repo');
+    if (location === undefined) dirs.push(dir);
+    return testStorage(dir);
+  };
+  /** The prefix (S3) or folder (local) of a storage, to connect to it again. */
+  const where = (storage: Storage) => (storage.location.startsWith('s3://') ? storage.location.split('/').slice(3).join('/') : storage.location);
+  const store = (kind: BackendKind, storage: Storage): TestStore => ({
+    kind,
+    storage,
+    keys: async (prefix = '') => (await storage.list(prefix)).map((e) => e.name),
+    async edit(key, edit) {
+      const bytes = await storage.read(key);
+      await storage.write(key, edit(bytes) ?? bytes);
+    },
+  });
+
+  return kinds.map((kind): TestBackend => {
+    const backend: TestBackend = {
+      kind,
+      create: async () => store(kind, await connect(kind)),
+      async copy(from) {
+        const to = await backend.create();
+        for (const name of await from.keys()) await to.storage.write(name, await from.storage.read(name));
+        return to;
+      },
+      async makeRepo(encryption = 'none', opts = {}) {
+        const created = await backend.create();
+        const repo = await initRepository(created.storage, {
+          encryption,
+          passphrase: encryption === 'none' ? undefined : TEST_PASSPHRASE,
+          chunker: TEST_CHUNKER,
+          packSize: TEST_PACK_SIZE,
+          ...opts,
+        });
+        return { store: created, repo };
+      },
+      reopen: async (s, passphrase = TEST_PASSPHRASE) =>
+        openRepository(await connect(kind, where(s.storage)), { passphrase }),
+    };
+    return backend;
+  });
+}
 
 /** Deterministic pseudo-random bytes (so failures reproduce). */
 export function pseudoRandom(n: number, seed: number): Buffer {
