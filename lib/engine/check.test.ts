@@ -1,30 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, makeRepo, pseudoRandom, tempDir } from './test-helpers';
+import { cleanup, pseudoRandom, tempDir, testBackends } from './test-helpers';
 
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
-function packs(dir: string): string[] {
-  return fs.readdirSync(path.join(dir, 'data')).flatMap((sub) => fs.readdirSync(path.join(dir, 'data', sub)).map((p) => path.join(dir, 'data', sub, p)));
-}
-
-describe('check', () => {
+for (const backend of testBackends()) describe(`check (${backend.kind})`, () => {
   it('names every snapshot a damaged pack affects, including ones sharing unchanged trees', async () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     fs.mkdirSync(path.join(src, 'deep/er'), { recursive: true });
     fs.writeFileSync(path.join(src, 'deep/er/file'), pseudoRandom(20_000, 1));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { store, repo } = await backend.makeRepo();
     const one = await repo.backup([src]);
     fs.writeFileSync(path.join(src, 'other'), 'x');
     const two = await repo.backup([src]);
     expect((await repo.check()).ok).toBe(true);
     // The largest pack holds the 20 kB file's chunks, which both snapshots share.
-    const victim = packs(dir).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
-    fs.rmSync(victim);
+    const victim = (await store.storage.list('data')).sort((a, b) => b.size - a.size)[0]!;
+    await store.storage.delete(victim.name);
     const report = await repo.check();
     expect(report.damagedPacks).toHaveLength(1);
     expect(report.damagedPacks[0]!.snapshots.sort()).toEqual([one.snapshot.id, two.snapshot.id].sort());
@@ -35,8 +30,7 @@ describe('check', () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(src, `f${i}`), pseudoRandom(60_000, i));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([src]);
     const all = await repo.check({ readData: true });
     expect(all.packsRead).toBe(all.packs);

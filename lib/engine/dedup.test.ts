@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cleanup, describeTree, makeRepo, pseudoRandom, TEST_CHUNKER, tempDir, text } from './test-helpers';
+import { cleanup, describeTree, pseudoRandom, TEST_CHUNKER, tempDir, testBackends, text } from './test-helpers';
 
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
-describe('dedup and incremental backup', () => {
+for (const backend of testBackends()) describe(`dedup and incremental backup (${backend.kind})`, () => {
   it('adds under 1 % for a second backup of unchanged data', async () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(src, `f${i}`), pseudoRandom(40_000, i));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     const first = await repo.backup([src]);
     // No parent: every file is read and chunked again, and dedup alone keeps the repository from growing.
     const second = await repo.backup([src], { parent: null });
@@ -25,8 +24,7 @@ describe('dedup and incremental backup', () => {
     dirs.push(src);
     const big = pseudoRandom(200 * TEST_CHUNKER.avg, 42);
     fs.writeFileSync(path.join(src, 'big'), big);
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     const first = await repo.backup([src]);
     big[100 * TEST_CHUNKER.avg] = big[100 * TEST_CHUNKER.avg]! ^ 1;
     fs.writeFileSync(path.join(src, 'big'), big);
@@ -45,8 +43,7 @@ describe('dedup and incremental backup', () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(src, `f${i}`), text(5000, i));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     const first = await repo.backup([src]);
     fs.writeFileSync(path.join(src, 'f3'), text(5001, 99));
     const opens = vi.spyOn(fs, 'openSync');
@@ -69,8 +66,7 @@ describe('dedup and incremental backup', () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(src, `f${i}`), text(100, i));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([src]);
     const opens = vi.spyOn(fs, 'openSync');
     try {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, describeTree, makeRepo, pseudoRandom, TEST_CHUNKER, tempDir, text } from './test-helpers';
+import { cleanup, describeTree, pseudoRandom, TEST_CHUNKER, tempDir, testBackends, text } from './test-helpers';
 
 const { min, avg, max } = TEST_CHUNKER;
 const SIZES = [0, 1, min - 1, min, avg, max, max + 1, 3 * max, 3 * max + 7];
@@ -33,15 +33,14 @@ function buildSource(root: string): void {
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
-describe('round trip', () => {
+for (const backend of testBackends()) describe(`round trip (${backend.kind})`, () => {
   for (const encryption of ['none', 'aes-256-gcm'] as const) {
     it(`restores every entry kind at chunk boundaries byte-exact (${encryption})`, async () => {
       const src = tempDir('coffer-src');
       const out = tempDir('coffer-out');
       dirs.push(src, out);
       buildSource(src);
-      const { dir, repo } = await makeRepo(encryption);
-      dirs.push(dir);
+      const { repo } = await backend.makeRepo(encryption);
       const { snapshot, summary } = await repo.backup([src]);
       expect(summary.warnings).toEqual([]);
       expect(summary.files).toBeGreaterThan(20);
@@ -63,8 +62,7 @@ describe('round trip', () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     buildSource(src);
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([src]);
     const list = await repo.ls('latest', path.basename(src));
     const names = list.map((e) => e.nameBytes.toString('latin1'));
@@ -82,8 +80,7 @@ describe('round trip', () => {
     const out = tempDir('coffer-out');
     dirs.push(src, out);
     buildSource(src);
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([src]);
     const base = path.basename(src);
     const res = await repo.restore('latest', out, { include: [`${base}/deep/a/b`, `/${base}/mode-700`] });
@@ -102,8 +99,7 @@ describe('round trip', () => {
     fs.writeFileSync(path.join(src, 'one/skip.tmp'), 'skip');
     fs.writeFileSync(path.join(src, 'one/cache/x'), 'x');
     fs.writeFileSync(path.join(src, 'single.txt'), 'single');
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([path.join(src, 'one'), path.join(src, 'single.txt')], { excludes: ['*.tmp', `${src}/one/cache`] });
     await repo.restore('latest', out);
     expect([...describeTree(out).keys()].sort()).toEqual(['one', 'one/keep.txt', 'single.txt']);
