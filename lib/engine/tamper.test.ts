@@ -7,35 +7,29 @@ import crypto from 'node:crypto';
 import { BLOB_DATA } from './crypto';
 import { encodeIndex, parseIndex } from './index-file';
 import { RepositoryCore } from './repository';
-import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, TEST_PASSPHRASE, testStorage, text } from './test-helpers';
+import { cleanup, describeTree, pseudoRandom, tempDir, TEST_PASSPHRASE, testBackends, text, type TestStore } from './test-helpers';
 
-/** All files of a repository directory, relative, sorted. */
-function repoFiles(dir: string, sub = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
-    const rel = sub ? `${sub}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...repoFiles(dir, rel));
-    else out.push(rel);
-  }
-  return out.sort();
-}
-
-/** Paths of the packs holding file content (not trees), from the repository's index. */
-async function listDataPacks(dir: string): Promise<string[]> {
-  const core = await RepositoryCore.open(testStorage(dir), { passphrase: TEST_PASSPHRASE });
+/** Keys of the packs holding file content (not trees), from the repository's index. */
+async function listDataPacks(store: TestStore): Promise<string[]> {
+  const core = await RepositoryCore.open(store.storage, { passphrase: TEST_PASSPHRASE });
   await core.loadIndex();
   return core.packs.filter((p) => p.packType === BLOB_DATA).map((p) => `data/${p.id.slice(0, 2)}/${p.id}`).sort();
 }
 
+/** Sizes of the objects under `prefix`, by key. */
+async function sizes(store: TestStore, prefix: string): Promise<Map<string, number>> {
+  return new Map((await store.storage.list(prefix)).map((e) => [e.name, e.size]));
+}
+
+for (const backend of testBackends())
 for (const encryption of ['none', 'aes-256-gcm'] as const) {
-  describe(`tamper detection (${encryption})`, () => {
+  describe(`tamper detection (${backend.kind}, ${encryption})`, () => {
     let src: string;
-    let repoDir: string;
-    let pristine: string;
+    let pristine: TestStore;
     let repo: Repository;
     const dirs: string[] = [];
     let base: string;
-    let dataPacks: (dir: string) => Promise<string[]>;
+    let dataPacks: () => Promise<string[]>;
 
     beforeAll(async () => {
       src = tempDir('coffer-src');
@@ -43,11 +37,11 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(src, `r${i}`), pseudoRandom(30_000, i));
       fs.mkdirSync(path.join(src, 'sub'));
       for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(src, 'sub', `t${i}`), text(20_000, i));
-      const made = await makeRepo(encryption);
+      const made = await backend.makeRepo(encryption);
       repo = made.repo;
-      pristine = made.dir;
+      pristine = made.store;
       await repo.backup([src]);
-      dirs.push(src, pristine);
+      dirs.push(src);
       // Copies have the same packs: list them once (opening an encrypted repository runs scrypt).
       const packs = await listDataPacks(pristine);
       dataPacks = async () => packs;
@@ -55,11 +49,9 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     afterAll(() => cleanup(...dirs));
 
     /** A private copy of the repository to damage, opened. */
-    async function copy(): Promise<{ dir: string; r: Repository }> {
-      repoDir = tempDir('coffer-tamper');
-      dirs.push(repoDir);
-      fs.cpSync(pristine, repoDir, { recursive: true });
-      return { dir: repoDir, r: await reopen(repoDir) };
+    async function copy(): Promise<{ store: TestStore; r: Repository }> {
+      const store = await backend.copy(pristine);
+      return { store, r: await backend.reopen(store) };
     }
 
     /**
@@ -89,11 +81,12 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
       report.damagedPacks.flatMap((d) => d.files.map((f) => f.slice(f.indexOf(':') + 2)));
 
     it('names a pack with one flipped byte and the files it holds', async () => {
-      const { dir, r } = await copy();
-      const victim = (await dataPacks(dir)).sort((a, b) => fs.statSync(path.join(dir, b)).size - fs.statSync(path.join(dir, a)).size)[0]!;
-      const bytes = fs.readFileSync(path.join(dir, victim));
-      bytes[10] = bytes[10]! ^ 0x40;
-      fs.writeFileSync(path.join(dir, victim), bytes);
+      const { store, r } = await copy();
+      const size = await sizes(store, 'data');
+      const victim = (await dataPacks()).sort((a, b) => size.get(b)! - size.get(a)!)[0]!;
+      await store.edit(victim, (bytes) => {
+        bytes[10] = bytes[10]! ^ 0x40;
+      });
       expect((await r.check()).ok).toBe(true);
       const report = await r.check({ readData: true });
       expect(report.ok).toBe(false);
@@ -105,19 +98,18 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('names a truncated pack without reading data', async () => {
-      const { dir, r } = await copy();
-      const victim = (await dataPacks(dir))[0]!;
-      const bytes = fs.readFileSync(path.join(dir, victim));
-      fs.writeFileSync(path.join(dir, victim), bytes.subarray(0, bytes.length - 100));
+      const { store, r } = await copy();
+      const victim = (await dataPacks())[0]!;
+      await store.edit(victim, (bytes) => bytes.subarray(0, bytes.length - 100));
       const report = await r.check();
       expect(report.damagedPacks.map((d) => d.pack)).toEqual([path.basename(victim)]);
       expect(report.damagedPacks[0]!.reason).toMatch(/bytes/);
     });
 
     it('names a deleted pack and the files it held', async () => {
-      const { dir, r } = await copy();
-      const victim = (await dataPacks(dir))[1]!;
-      fs.rmSync(path.join(dir, victim));
+      const { store, r } = await copy();
+      const victim = (await dataPacks())[1]!;
+      await store.storage.delete(victim);
       const report = await r.check();
       expect(report.damagedPacks.map((d) => d.pack)).toEqual([path.basename(victim)]);
       expect(report.damagedPacks[0]!.reason).toMatch(/missing/);
@@ -125,12 +117,12 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('detects two swapped packs', async () => {
-      const { dir, r } = await copy();
-      const packs = await dataPacks(dir);
-      const [a, b] = [path.join(dir, packs[0]!), path.join(dir, packs[1]!)];
-      const ba = fs.readFileSync(a);
-      fs.writeFileSync(a, fs.readFileSync(b));
-      fs.writeFileSync(b, ba);
+      const { store, r } = await copy();
+      const packs = await dataPacks();
+      const [a, b] = [packs[0]!, packs[1]!];
+      const ba = await store.storage.read(a);
+      await store.storage.write(a, await store.storage.read(b));
+      await store.storage.write(b, ba);
       const report = await r.check({ readData: true });
       expect(report.damagedPacks.map((d) => d.pack).sort()).toEqual([path.basename(packs[0]!), path.basename(packs[1]!)].sort());
       const out = tempDir('coffer-out');
@@ -141,11 +133,11 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('names an edited index', async () => {
-      const { dir, r } = await copy();
-      const index = repoFiles(dir).find((f) => f.startsWith('index/'))!;
-      const bytes = fs.readFileSync(path.join(dir, index));
-      bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 1;
-      fs.writeFileSync(path.join(dir, index), bytes);
+      const { store, r } = await copy();
+      const index = (await store.keys('index'))[0]!;
+      await store.edit(index, (bytes) => {
+        bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 1;
+      });
       const report = await r.check();
       expect(report.ok).toBe(false);
       expect(report.errors.map((e) => e.object)).toContain(index);
@@ -156,17 +148,17 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('fails blobs moved under other ids by a forged index that passes every hash', async () => {
-      const { dir } = await copy();
-      const core = await RepositoryCore.open(testStorage(dir), { passphrase: TEST_PASSPHRASE });
-      const indexName = repoFiles(dir).find((f) => f.startsWith('index/'))!;
-      const packs = parseIndex(core.crypto, fs.readFileSync(path.join(dir, indexName)), indexName);
+      const { store } = await copy();
+      const core = await RepositoryCore.open(store.storage, { passphrase: TEST_PASSPHRASE });
+      const indexName = (await store.keys('index'))[0]!;
+      const packs = parseIndex(core.crypto, await store.storage.read(indexName), indexName);
       const data = packs.find((p) => p.packType === BLOB_DATA && p.blobs.length >= 2)!;
       const [a, b] = [data.blobs[0]!, data.blobs[1]!];
       [a.id, b.id] = [b.id, a.id];
       const forged = encodeIndex(core.crypto, packs);
-      fs.rmSync(path.join(dir, indexName));
-      fs.writeFileSync(path.join(dir, 'index', crypto.createHash('sha256').update(forged).digest('hex')), forged);
-      const r = await reopen(dir);
+      await store.storage.delete(indexName);
+      await store.storage.write(`index/${crypto.createHash('sha256').update(forged).digest('hex')}`, forged);
+      const r = await backend.reopen(store);
       const out = tempDir('coffer-out');
       dirs.push(out);
       const res = await r.restore('latest', out);
@@ -176,11 +168,11 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('names an edited snapshot', async () => {
-      const { dir, r } = await copy();
-      const snap = repoFiles(dir).find((f) => f.startsWith('snapshots/'))!;
-      const bytes = fs.readFileSync(path.join(dir, snap));
-      bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 1;
-      fs.writeFileSync(path.join(dir, snap), bytes);
+      const { store, r } = await copy();
+      const snap = (await store.keys('snapshots'))[0]!;
+      await store.edit(snap, (bytes) => {
+        bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 1;
+      });
       const report = await r.check();
       expect(report.errors.map((e) => e.object)).toContain(snap);
       await expect(r.findSnapshot(path.basename(snap))).rejects.toBeInstanceOf(IntegrityError);
@@ -188,26 +180,26 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
     });
 
     it('errors or returns identical data for every sampled byte mutation', async () => {
-      const { dir } = await copy();
-      const files = repoFiles(dir).filter((f) => !f.startsWith('locks/'));
+      const { store } = await copy();
+      const files = (await store.keys()).filter((f) => !f.startsWith('locks/'));
       const want = describeTree(src);
       let opened: Repository | null = null;
       const outcomes = { errors: 0, identical: 0 };
-      const samples = encryption === 'none' ? 60 : 30;
+      // Fewer on S3, where every mutation is a round trip: the samples test decoding, not storage.
+      const samples = (encryption === 'none' ? 60 : 30) / (backend.kind === 's3' ? 2 : 1);
       for (let s = 0; s < samples; s++) {
         const file = files[s % files.length]!;
-        const p = path.join(dir, file);
-        const original = fs.readFileSync(p);
+        const original = await store.storage.read(file);
         const at = (s * 7919 + 13) % original.length;
         const mutated = Buffer.from(original);
         mutated[at] = mutated[at]! ^ 1 << s % 8;
-        fs.writeFileSync(p, mutated);
+        await store.storage.write(file, mutated);
         const out = tempDir('coffer-mut');
         try {
           // Reopen only when the config or a key slot changed: scrypt makes opening slow on purpose.
           // An open handle keeps the indexes it loaded (they are immutable): index edits need a fresh one.
           const fresh = file === 'config' || file.startsWith('keys/') || file.startsWith('index/');
-          const r: Repository = !opened || fresh ? await reopen(dir) : opened;
+          const r: Repository = !opened || fresh ? await backend.reopen(store) : opened;
           if (!fresh) opened = r;
           const res = await r.restore('latest', out);
           if (res.failures.length > 0) outcomes.errors++;
@@ -219,7 +211,7 @@ for (const encryption of ['none', 'aes-256-gcm'] as const) {
           expect(e).toBeInstanceOf(EngineError);
           outcomes.errors++;
         } finally {
-          fs.writeFileSync(p, original);
+          await store.storage.write(file, original);
           cleanup(out);
         }
       }
