@@ -22,6 +22,7 @@ describe('config', () => {
     expect(config.COFFER_JOB_CONCURRENCY).toBe(2);
     expect(config.COFFER_BACKUP_ROOTS).toHaveLength(1);
     expect(config.COFFER_UPLOAD_LIMIT).toBe(10 * 1024 ** 3);
+    expect([config.COFFER_JOB_HEARTBEAT_SECONDS, config.COFFER_JOB_STALE_SECONDS, config.COFFER_LOCK_STALE_SECONDS]).toEqual([5, 60, 1800]);
   });
 
   it('reads production values', () => {
@@ -78,6 +79,13 @@ describe('config', () => {
 
   it('rejects a Resend base URL without an API key', () => {
     expect(problemsOf({ RESEND_BASE_URL: 'http://127.0.0.1:9000' })[0]).toMatch(/^RESEND_BASE_URL: is set but RESEND_API_KEY is not/);
+  });
+
+  it('reads the heartbeat and stale timeouts, and refuses a stale timeout under three heartbeats', () => {
+    const config = loadConfig({ COFFER_JOB_HEARTBEAT_SECONDS: '1', COFFER_JOB_STALE_SECONDS: '4', COFFER_LOCK_STALE_SECONDS: '10' });
+    expect([config.COFFER_JOB_HEARTBEAT_SECONDS, config.COFFER_JOB_STALE_SECONDS, config.COFFER_LOCK_STALE_SECONDS]).toEqual([1, 4, 10]);
+    expect(problemsOf({ COFFER_JOB_HEARTBEAT_SECONDS: '10', COFFER_JOB_STALE_SECONDS: '20' })[0]).toMatch(/^COFFER_JOB_STALE_SECONDS: must be at least 3 times COFFER_JOB_HEARTBEAT_SECONDS \(30\)/);
+    expect(problemsOf({ COFFER_LOCK_STALE_SECONDS: '5' })).toEqual(['COFFER_LOCK_STALE_SECONDS: must be at least 10 (got "5")']);
   });
 
   it('rejects a malformed public URL', () => {

@@ -86,6 +86,12 @@ const envSchema = z.object({
   COFFER_BACKUP_ROOTS: absolutePaths,
   COFFER_ALLOWED_ORIGINS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
   COFFER_JOB_CONCURRENCY: intInRange(1, 16, 2),
+  /** How often a running job shows it is alive (and looks for a cancel request from another instance). */
+  COFFER_JOB_HEARTBEAT_SECONDS: intInRange(1, 300, 5),
+  /** A running job with no heartbeat for this long is marked interrupted by any instance (its server died). */
+  COFFER_JOB_STALE_SECONDS: intInRange(3, 86_400, 60),
+  /** A repository lock not refreshed for this long is stale (its holder died on another host). */
+  COFFER_LOCK_STALE_SECONDS: intInRange(10, 86_400, 1800),
   COFFER_UPLOAD_LIMIT: size(10 * 1024 ** 3),
   COFFER_TRUST_PROXY: optionalString.pipe(z.enum(['true', 'false']).optional()).transform((v) => v === 'true'),
 });
@@ -115,6 +121,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (result.data.RESEND_API_KEY === undefined && result.data.RESEND_BASE_URL !== undefined) {
     throw new ConfigError(['RESEND_BASE_URL: is set but RESEND_API_KEY is not; set both to send mail through Resend']);
+  }
+  if (result.data.COFFER_JOB_STALE_SECONDS < 3 * result.data.COFFER_JOB_HEARTBEAT_SECONDS) {
+    throw new ConfigError([
+      `COFFER_JOB_STALE_SECONDS: must be at least 3 times COFFER_JOB_HEARTBEAT_SECONDS (${3 * result.data.COFFER_JOB_HEARTBEAT_SECONDS}), or a slow heartbeat makes another instance interrupt a live job`,
+    ]);
   }
   return result.data;
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearStaleLocks, compressionMode, createRepository, describeEngineError, scanTotals, WrongPassphraseError } from './engine-adapter';
+import { loadConfig } from '@/lib/config';
+import { clearStaleLocks, compressionMode, createRepository, describeEngineError, lockTiming, scanTotals, WrongPassphraseError } from './engine-adapter';
 
 describe('engine-adapter', () => {
   let base: string;
@@ -24,6 +25,22 @@ describe('engine-adapter', () => {
     fs.writeFileSync(path.join(location, 'locks', 'b'.repeat(64)), lock(process.pid));
     await expect(clearStaleLocks(location)).rejects.toThrow(/locked/i);
     expect(fs.readdirSync(path.join(location, 'locks'))).toEqual(['b'.repeat(64)]);
+  });
+
+  it('removes a lock of another host once it is older than COFFER_LOCK_STALE_SECONDS (default 30 minutes)', async () => {
+    expect(lockTiming(loadConfig({ COFFER_LOCK_STALE_SECONDS: '60' }))).toEqual({ staleMs: 60_000, refreshMs: 10_000 });
+    const location = path.join(base, 'repo-hosts');
+    await createRepository(location, { encrypted: false, compression: 'auto' });
+    const lock = (minutesAgo: number) => {
+      const t = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      return JSON.stringify({ version: 1, host: 'another-host.invalid', pid: process.pid, username: 'x', exclusive: true, time: t, refreshed: t });
+    };
+    fs.mkdirSync(path.join(location, 'locks'), { recursive: true });
+    fs.writeFileSync(path.join(location, 'locks', 'c'.repeat(64)), lock(20));
+    await expect(clearStaleLocks(location)).rejects.toThrow(/another-host\.invalid/);
+    fs.writeFileSync(path.join(location, 'locks', 'c'.repeat(64)), lock(31));
+    await clearStaleLocks(location);
+    expect(fs.readdirSync(path.join(location, 'locks'))).toEqual([]);
   });
 
   it('counts files and bytes to back up, applying excludes and not following symlinks', async () => {

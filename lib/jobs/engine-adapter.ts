@@ -16,6 +16,7 @@ import {
   type CompressionMode,
   type Repository,
 } from '@/lib/engine';
+import { getConfig, type Config } from '@/lib/config';
 import { compileExcludes } from '@/lib/engine/glob';
 import { acquireLock } from '@/lib/engine/lock';
 import type { RetentionPolicy } from '@/lib/engine/retention';
@@ -28,6 +29,16 @@ export { AbortedError, EngineError, WrongPassphraseError, RepositoryLockedError 
 
 /** How long an operation waits for another process's conflicting lock before giving up. */
 const LOCK_WAIT_MS = 60_000;
+
+/**
+ * When a repository lock counts as stale (COFFER_LOCK_STALE_SECONDS), and how often held locks are
+ * refreshed (a sixth of that, so a live holder's lock never looks stale). A lock of a dead process on this
+ * host is stale at once; one left by a server on another host only after this time.
+ */
+export function lockTiming(config: Pick<Config, 'COFFER_LOCK_STALE_SECONDS'> = getConfig()): { staleMs: number; refreshMs: number } {
+  const staleMs = config.COFFER_LOCK_STALE_SECONDS * 1000;
+  return { staleMs, refreshMs: Math.floor(staleMs / 6) };
+}
 
 /** Maps the plan's "Compress" setting to the engine's mode. */
 export function compressionMode(compression: string): CompressionMode {
@@ -113,7 +124,7 @@ export async function createRepository(location: string | Storage, options: { pa
  * written), NotARepositoryError when the folder holds none. The caller must close() it.
  */
 export async function openRepositoryAt(location: string | Storage, passphrase: string | undefined): Promise<Repository> {
-  return openRepository(typeof location === 'string' ? new LocalStorage(location) : location, { ...(passphrase !== undefined ? { passphrase } : {}), lock: { waitMs: LOCK_WAIT_MS } });
+  return openRepository(typeof location === 'string' ? new LocalStorage(location) : location, { ...(passphrase !== undefined ? { passphrase } : {}), lock: { waitMs: LOCK_WAIT_MS, ...lockTiming() } });
 }
 
 /** Removes a repository's folder (plan deletion with "remove the repository"). */
@@ -126,7 +137,7 @@ export async function removeRepositoryFolder(location: string): Promise<void> {
  * locks (not refreshed in time, or held by a process of this host that no longer runs).
  */
 export async function clearStaleLocks(location: string | Storage): Promise<void> {
-  const lock = await acquireLock(typeof location === 'string' ? new LocalStorage(location) : location, { exclusive: false, waitMs: 0 });
+  const lock = await acquireLock(typeof location === 'string' ? new LocalStorage(location) : location, { exclusive: false, waitMs: 0, ...lockTiming() });
   await lock.release();
 }
 

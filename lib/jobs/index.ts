@@ -54,6 +54,10 @@ export function startJobs(): Promise<Jobs> {
       database,
       boss: createBoss(database),
       concurrency: config.COFFER_JOB_CONCURRENCY,
+      heartbeatMs: config.COFFER_JOB_HEARTBEAT_SECONDS * 1000,
+      staleMs: config.COFFER_JOB_STALE_SECONDS * 1000,
+      // Sweep twice per stale period (at most every 30 s), so a dead server's job is marked within 1.5 periods.
+      sweepMs: Math.min(30_000, Math.max(1000, (config.COFFER_JOB_STALE_SECONDS * 1000) / 2)),
       handlers: { backup: backupHandler(deps), restore: restoreHandler(deps), check: checkHandler(deps, (ctx, repo) => openForJob(deps, ctx, repo)) },
       describeError: describeEngineError,
       scheduler: async (enqueue) => {

@@ -114,6 +114,7 @@ describe.each(testDrivers())('JobRunner (%s)', (driver) => {
     const swept = await runner.sweep(new Date(Date.now() + 5 * 60_000));
     expect(swept.map((j) => j.id)).toContain(liveElsewhere);
     expect(await status(liveElsewhere)).toBe('interrupted');
+    expect((await getJob(database.db, owner, liveElsewhere))?.error).toMatch(/^The server stopped responding while running this job \(no heartbeat for \d+ s/);
   });
 
   it('runs at most `concurrency` jobs at once, in the order they were queued', async () => {

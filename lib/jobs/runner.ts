@@ -140,14 +140,16 @@ export class JobRunner {
    */
   async sweep(now = new Date()): Promise<{ id: string; params: Record<string, unknown> }[]> {
     const { boss, database } = this.options;
-    const stale = await interruptStaleJobs(database.db, new Date(now.getTime() - (this.options.staleMs ?? 60_000)), now);
+    const staleMs = this.options.staleMs ?? 60_000;
+    const error = `The server stopped responding while running this job (no heartbeat for ${Math.round(staleMs / 1000)} s: it was stopped or crashed), so the job was marked interrupted. Run it again; the repository keeps every earlier snapshot.`;
+    const stale = await interruptStaleJobs(database.db, new Date(now.getTime() - staleMs), now, error);
     const elsewhere = stale.filter((j) => !this.running.has(j.id));
     if (stale.length === 0) return [];
     await boss.fail(JOB_QUEUE, stale.map((j) => j.id), { reason: 'interrupted' }).catch(() => {});
     const list = stale.map((j) => ({ id: j.id, params: j.params }));
     await this.options.onRecovered?.(list).catch((err: unknown) => console.error('Job recovery hook failed:', err));
     for (const j of elsewhere) {
-      this.options.onFinished?.({ ...j, status: 'interrupted' } as Job, { status: 'interrupted', error: 'The server running this job stopped responding.', warnings: [] });
+      this.options.onFinished?.({ ...j, status: 'interrupted' } as Job, { status: 'interrupted', error, warnings: [] });
     }
     return list;
   }

@@ -128,10 +128,15 @@ export async function failQueuedJob(db: Db, ownerId: string, jobId: string, erro
  * Start-up recovery, across all owners: jobs left `running` whose heartbeat is older than `staleBefore`
  * (or missing) become `interrupted` with a message. Returns the affected jobs.
  */
-export async function interruptStaleJobs(db: Db, staleBefore: Date, now = new Date()): Promise<Pick<Job, 'id' | 'ownerId' | 'planId' | 'kind' | 'params'>[]> {
+export async function interruptStaleJobs(
+  db: Db,
+  staleBefore: Date,
+  now = new Date(),
+  error = 'The server stopped while this job was running. Run it again; the repository keeps every earlier snapshot.',
+): Promise<Pick<Job, 'id' | 'ownerId' | 'planId' | 'kind' | 'params'>[]> {
   return db
     .update(jobs)
-    .set({ status: 'interrupted', finishedAt: now, error: 'The server stopped while this job was running. Run it again; the repository keeps every earlier snapshot.' })
+    .set({ status: 'interrupted', finishedAt: now, error })
     .where(and(eq(jobs.status, 'running'), or(isNull(jobs.heartbeatAt), lt(jobs.heartbeatAt, staleBefore))))
     .returning({ id: jobs.id, ownerId: jobs.ownerId, planId: jobs.planId, kind: jobs.kind, params: jobs.params });
 }
