@@ -6,7 +6,7 @@ import { BlobSaver } from './blob-saver';
 import { BLOB_DATA, BLOB_TREE } from './crypto';
 import { DiskFullError, EngineError, UnsafePathError } from './errors';
 import { RepositoryCore } from './repository';
-import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, testStorage } from './test-helpers';
+import { cleanup, describeTree, pseudoRandom, tempDir, testBackends, type TestStore } from './test-helpers';
 import type { TreeEntry } from './tree';
 import { encodeTree } from './tree';
 
@@ -16,8 +16,8 @@ afterAll(() => cleanup(...dirs));
 type Spec = { name: string | Buffer; file?: string; link?: string; dir?: Spec[] };
 
 /** Writes a snapshot whose trees are exactly `spec`, bypassing every check a real backup makes. */
-async function craft(repoDir: string, spec: Spec[]): Promise<string> {
-  const core = await RepositoryCore.open(testStorage(repoDir), {});
+async function craft(store: TestStore, spec: Spec[]): Promise<string> {
+  const core = await RepositoryCore.open(store.storage, {});
   await core.loadIndex();
   const saver = new BlobSaver(core, 'off');
   const base = { mode: 0o644, uid: 0, gid: 0, mtime: 0n, ctime: 0n, size: 0, inode: 1n, dev: 1n, nlink: 1 };
@@ -56,35 +56,33 @@ function setup() {
   } };
 }
 
-describe('restore safety', () => {
+for (const backend of testBackends()) describe(`restore safety (${backend.kind})`, () => {
   it('refuses hostile names and never writes outside the target', async () => {
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { store, repo } = await backend.makeRepo();
     const hostile: (string | Buffer)[] = ['..', '.', '', '../x', '/etc/x', 'a/../../x', Buffer.from('nul\0x')];
     for (const name of hostile) {
       const { target, unchangedOutside } = setup();
-      const id = await craft(dir, [{ name: 'ok', file: 'fine' }, { name: 'sub', dir: [{ name, file: 'pwned' }] }]);
+      const id = await craft(store, [{ name: 'ok', file: 'fine' }, { name: 'sub', dir: [{ name, file: 'pwned' }] }]);
       const res = await repo.restore(id, target);
       expect(res.failures.map((f) => f.path)).toEqual(['sub']);
       expect(res.failures[0]!.error).toBeInstanceOf(UnsafePathError);
       expect(fs.readFileSync(path.join(target, 'ok'), 'utf8')).toBe('fine');
       unchangedOutside();
-      const top = await craft(dir, [{ name, file: 'pwned' }]);
+      const top = await craft(store, [{ name, file: 'pwned' }]);
       await expect(repo.restore(top, target)).rejects.toBeInstanceOf(UnsafePathError);
       unchangedOutside();
     }
   });
 
   it('refuses a symlink followed by a directory of the same name', async () => {
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { store, repo } = await backend.makeRepo();
     const { target, victim, unchangedOutside } = setup();
-    const same = await craft(dir, [{ name: 'evil', link: victim }, { name: 'evil', dir: [{ name: 'passwd', file: 'pwned' }] }]);
+    const same = await craft(store, [{ name: 'evil', link: victim }, { name: 'evil', dir: [{ name: 'passwd', file: 'pwned' }] }]);
     await expect(repo.restore(same, target)).rejects.toBeInstanceOf(EngineError);
     unchangedOutside();
     // In two steps: a first restore plants the link, a second one must not write through it.
-    const first = await craft(dir, [{ name: 'evil', link: victim }]);
-    const second = await craft(dir, [{ name: 'evil', dir: [{ name: 'passwd', file: 'pwned' }] }]);
+    const first = await craft(store, [{ name: 'evil', link: victim }]);
+    const second = await craft(store, [{ name: 'evil', dir: [{ name: 'passwd', file: 'pwned' }] }]);
     await repo.restore(first, target);
     expect(fs.lstatSync(path.join(target, 'evil')).isSymbolicLink()).toBe(true);
     for (const overwrite of ['skip', 'overwrite', 'keep-both'] as const) {
@@ -95,10 +93,9 @@ describe('restore safety', () => {
   });
 
   it('replaces a planted symlink instead of writing through it, per overwrite policy', async () => {
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { store, repo } = await backend.makeRepo();
     const { target, victim, unchangedOutside } = setup();
-    const id = await craft(dir, [{ name: 'passwd', file: 'restored' }]);
+    const id = await craft(store, [{ name: 'passwd', file: 'restored' }]);
     fs.symlinkSync(path.join(victim, 'passwd'), path.join(target, 'passwd'));
     let res = await repo.restore(id, target, { overwrite: 'skip' });
     expect(res.skipped).toEqual([{ path: 'passwd', reason: 'exists' }]);
@@ -117,8 +114,7 @@ describe('restore safety', () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
     for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(src, `f${String(i).padStart(2, '0')}`), pseudoRandom(100_000, i));
-    const { dir, repo } = await makeRepo();
-    dirs.push(dir);
+    const { repo } = await backend.makeRepo();
     await repo.backup([src]);
     const mnt = tempDir('coffer-tmpfs');
     dirs.push(mnt);
@@ -138,10 +134,9 @@ describe('restore safety', () => {
   });
 
   it('restores into a fresh target created through a reopened repository', async () => {
-    const { dir } = await makeRepo('none');
-    dirs.push(dir);
-    const id = await craft(dir, [{ name: Buffer.from([0x66, 0xff]), file: 'raw' }]);
-    const r = await reopen(dir, undefined);
+    const { store } = await backend.makeRepo('none');
+    const id = await craft(store, [{ name: Buffer.from([0x66, 0xff]), file: 'raw' }]);
+    const r = await backend.reopen(store, undefined);
     const out = path.join(tempDir('coffer-out'), 'new');
     dirs.push(path.dirname(out));
     await r.restore(id, out);
