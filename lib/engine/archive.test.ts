@@ -4,12 +4,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AbortedError, IntegrityError } from './errors';
-import { cleanup, describeTree, makeRepo, pseudoRandom, tempDir, text } from './test-helpers';
+import { cleanup, describeTree, pseudoRandom, tempDir, testBackends, text, type TestBackend } from './test-helpers';
 
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
-async function snapshotOf() {
+async function snapshotOf(backend: TestBackend) {
   const src = tempDir('coffer-src');
   dirs.push(src);
   fs.mkdirSync(path.join(src, 'docs/deep'), { recursive: true });
@@ -17,15 +17,14 @@ async function snapshotOf() {
   fs.writeFileSync(path.join(src, 'docs/deep/b.bin'), pseudoRandom(70_000, 2));
   fs.writeFileSync(path.join(src, 'top.txt'), 'top');
   fs.symlinkSync('top.txt', path.join(src, 'link'));
-  const { dir, repo } = await makeRepo('aes-256-gcm');
-  dirs.push(dir);
+  const { store, repo } = await backend.makeRepo('aes-256-gcm');
   await repo.backup([src]);
-  return { src, dir, repo, base: path.basename(src) };
+  return { src, store, repo, base: path.basename(src) };
 }
 
-describe('restoreToArchive', () => {
+for (const backend of testBackends()) describe(`restoreToArchive (${backend.kind})`, () => {
   it('streams zip and tar.gz that unpack to the snapshot content', async () => {
-    const { src, repo, base } = await snapshotOf();
+    const { src, repo, base } = await snapshotOf(backend);
     for (const format of ['zip', 'tar.gz'] as const) {
       const work = tempDir('coffer-arch');
       dirs.push(work);
@@ -46,7 +45,7 @@ describe('restoreToArchive', () => {
   });
 
   it('archives only the requested paths', async () => {
-    const { repo, base } = await snapshotOf();
+    const { repo, base } = await snapshotOf(backend);
     const work = tempDir('coffer-arch');
     dirs.push(work);
     const file = path.join(work, 'out.tar.gz');
@@ -56,7 +55,7 @@ describe('restoreToArchive', () => {
   });
 
   it('settles with AbortedError when cancelled mid-stream, and releases its lock', async () => {
-    const { dir, repo } = await snapshotOf();
+    const { store, repo } = await snapshotOf(backend);
     const ac = new AbortController();
     const out = new PassThrough();
     const pending = repo.restoreToArchive('latest', [], 'tar.gz', out, { signal: ac.signal });
@@ -64,23 +63,20 @@ describe('restoreToArchive', () => {
     ac.abort();
     out.destroy();
     await expect(pending).rejects.toBeInstanceOf(AbortedError);
-    expect(fs.readdirSync(path.join(dir, 'locks'))).toEqual([]);
+    expect(await store.keys('locks')).toEqual([]);
   });
 
   it('stops when cancelled and fails on a damaged blob', async () => {
-    const { dir, repo } = await snapshotOf();
+    const { store, repo } = await snapshotOf(backend);
     const ac = new AbortController();
     const sink = new PassThrough();
     sink.resume();
     ac.abort();
     await expect(repo.restoreToArchive('latest', [], 'zip', sink, { signal: ac.signal })).rejects.toBeInstanceOf(AbortedError);
-    for (const sub of fs.readdirSync(path.join(dir, 'data'))) {
-      for (const pack of fs.readdirSync(path.join(dir, 'data', sub))) {
-        const p = path.join(dir, 'data', sub, pack);
-        const b = fs.readFileSync(p);
+    for (const pack of await store.keys('data')) {
+      await store.edit(pack, (b) => {
         b[20] = b[20]! ^ 1;
-        fs.writeFileSync(p, b);
-      }
+      });
     }
     const out = new PassThrough();
     out.resume();
