@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, RepositoryLockedError } from './errors';
 import { acquireLock, type LockInfo } from './lock';
 import { LocalStorage } from './storage/local';
+import type { Storage } from './storage/storage';
+import { testBackends } from './test-helpers';
 
 let root: string;
 beforeAll(async () => {
@@ -15,21 +17,19 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function repo(): Promise<LocalStorage> {
-  return new LocalStorage(await fs.mkdtemp(path.join(root, 'r-')), { durable: false });
-}
-
-async function plant(storage: LocalStorage, name: string, info: Partial<LockInfo>): Promise<void> {
+async function plant(storage: Storage, name: string, info: Partial<LockInfo>): Promise<void> {
   const time = new Date().toISOString();
   const lock: LockInfo = { version: 1, host: 'elsewhere', pid: 4242, username: 'u', exclusive: false, time, refreshed: time, ...info };
   await storage.write(`locks/${name}`, Buffer.from(JSON.stringify(lock)));
 }
 
-async function lockNames(storage: LocalStorage): Promise<string[]> {
+async function lockNames(storage: Storage): Promise<string[]> {
   return (await storage.list('locks')).map((e) => e.name);
 }
 
-describe('lock', () => {
+for (const backend of testBackends()) describe(`lock (${backend.kind})`, () => {
+  const repo = async () => (await backend.create()).storage;
+
   it('lets shared locks coexist and removes each on release', async () => {
     const storage = await repo();
     const a = await acquireLock(storage, { exclusive: false });
@@ -135,8 +135,9 @@ describe('lock', () => {
 });
 
 describe('lock across processes', () => {
+  // Local only: the lock holder is a child process on a LocalStorage folder, killed with SIGKILL.
   it('refuses a lock held by another live process and recovers it once that process is killed', async () => {
-    const storage = await repo();
+    const storage = new LocalStorage(await fs.mkdtemp(path.join(root, 'r-')), { durable: false });
     const lockModule = path.resolve(import.meta.dirname, 'lock.ts');
     const storageModule = path.resolve(import.meta.dirname, 'storage/local.ts');
     const code = `
