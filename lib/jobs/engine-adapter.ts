@@ -10,6 +10,7 @@ import {
   EngineError,
   initRepository,
   LocalStorage,
+  NotFoundError,
   openRepository,
   RepositoryLockedError,
   WrongPassphraseError,
@@ -96,6 +97,16 @@ export function storageFor(target: RepositoryTarget | string, serverKey?: () => 
   return s3StorageFrom(target.s3, credentials);
 }
 
+/** The access key id of an S3 repository, to show in its edit form (never the secret); '' when unreadable. */
+export function storedAccessKey(target: RepositoryTarget, serverKey: () => string): string {
+  if (!target.sealedCredentials) return '';
+  try {
+    return (JSON.parse(openSecret(target.sealedCredentials, credentialsLabel(target.id), serverKey())) as S3Credentials).accessKeyId;
+  } catch {
+    return '';
+  }
+}
+
 /** Tries the S3 settings: writes, reads back, lists and deletes a small object. Never throws. */
 export async function testS3Connection(settings: S3Settings, credentials: S3Credentials): Promise<{ ok: boolean; message: string }> {
   try {
@@ -104,6 +115,35 @@ export async function testS3Connection(settings: S3Settings, credentials: S3Cred
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** What a storage place holds: a Coffer repository (its id), nothing of Coffer's, or objects of a broken or foreign one. */
+export type ProbeResult = { kind: 'coffer'; id: string; encrypted: boolean } | { kind: 'empty' } | { kind: 'foreign' };
+
+/**
+ * Looks at what `storage` holds without a passphrase: the repository id and encryption come from its
+ * `config` (plain JSON). Throws on connection errors.
+ */
+export async function probeRepository(storage: Storage, signal?: AbortSignal): Promise<ProbeResult> {
+  let config: Buffer | undefined;
+  try {
+    config = await storage.read('config', signal);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  if (config) {
+    try {
+      const value = JSON.parse(config.toString('utf8')) as { format?: unknown; id?: unknown; encryption?: unknown };
+      if (value.format === 'coffer-repository' && typeof value.id === 'string') return { kind: 'coffer', id: value.id, encrypted: value.encryption !== 'none' };
+    } catch {
+      // not JSON: someone else's object
+    }
+    return { kind: 'foreign' };
+  }
+  for (const prefix of ['keys', 'snapshots', 'index', 'data']) {
+    if ((await storage.list(prefix, signal)).length > 0) return { kind: 'foreign' };
+  }
+  return { kind: 'empty' };
 }
 
 /** Creates an empty repository folder at `location` (or in `storage`) and initialises it; returns the engine's id. */

@@ -41,7 +41,9 @@ describe('createPlanSchema (schedule and destination)', () => {
   it('requires the S3 fields for an S3 destination and checks the endpoint', () => {
     const r = createPlanSchema.safeParse({ ...base, destination: 's3', s3Endpoint: 'ftp://x' });
     expect(Object.keys(errorsOf(r))).toEqual(expect.arrayContaining(['s3Bucket', 's3AccessKey', 's3SecretKey', 's3Endpoint']));
-    const ok = createPlanSchema.safeParse({ ...base, destination: 's3', s3Region: 'us-east-1', s3Bucket: 'b', s3AccessKey: 'k', s3SecretKey: 's', s3PathStyle: 'on' });
+    const ok = createPlanSchema.safeParse({ ...base, destination: 's3', s3Region: 'us-east-1', s3Bucket: 'backups', s3AccessKey: 'k', s3SecretKey: 's', s3PathStyle: 'on' });
     expect(ok.success && ok.data.s3PathStyle).toBe(true);
+    const badName = createPlanSchema.safeParse({ ...base, destination: 's3', s3Region: 'us-east-1', s3Bucket: 'b', s3AccessKey: 'k', s3SecretKey: 's' });
+    expect(errorsOf(badName).s3Bucket).toMatch(/^A bucket name has 3 to 63 characters/);
   });
 });

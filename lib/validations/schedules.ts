@@ -127,6 +127,10 @@ export function checkDestinationFields(v: DestinationInput, ctx: z.RefinementCtx
   need('s3Bucket', 'Enter the bucket name.');
   need('s3AccessKey', 'Enter the access key.');
   need('s3SecretKey', 'Enter the secret key.');
+  if (v.s3Bucket !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v.s3Bucket)) {
+    ctx.addIssue({ code: 'custom', path: ['s3Bucket'], message: 'A bucket name has 3 to 63 characters: lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.' });
+  }
+  if (v.s3Region !== '' && !/^[A-Za-z0-9-]+$/.test(v.s3Region)) ctx.addIssue({ code: 'custom', path: ['s3Region'], message: 'A region is letters, digits and hyphens, such as us-east-1.' });
   if (v.s3Endpoint !== '') {
     let good = false;
     try {
@@ -141,3 +145,13 @@ export function checkDestinationFields(v: DestinationInput, ctx: z.RefinementCtx
 
 /** "Test connection" for the S3 fields of the create form. */
 export const testS3Schema = z.object(destinationFields).superRefine((v, ctx) => checkDestinationFields({ ...v, destination: 's3' }, ctx));
+
+/**
+ * Editing the S3 destination of an existing plan: the same fields, but an empty secret key keeps the
+ * stored (sealed) one. Also used by "Test connection" on the edit form.
+ */
+export const editDestinationSchema = z
+  .object({ planId: z.string().uuid('Not found.'), ...destinationFields })
+  .superRefine((v, ctx) => checkDestinationFields({ ...v, destination: 's3', s3SecretKey: v.s3SecretKey === '' ? 'kept' : v.s3SecretKey }, ctx));
+
+export type EditDestinationInput = z.infer<typeof editDestinationSchema>;

@@ -84,12 +84,16 @@ describe('backup actions and routes', () => {
     const { unlockRepositoryAction } = await import('./unlock-repository');
     const { restoreSnapshotAction } = await import('./restore-snapshot');
     const { deletePlanAction } = await import('./delete-plan');
+    const { updatePlanDestinationAction, testPlanS3ConnectionAction } = await import('./update-plan-destination');
+    const s3Form = { planId, s3Region: 'us-east-1', s3Bucket: 'stolen-bucket', s3AccessKey: 'AKIA' };
     const results = [
       await runBackupAction(null, form({ planId })),
       await cancelJobAction(null, form({ jobId })),
       await unlockRepositoryAction(null, form({ planId, passphrase: 'guess' })),
       await restoreSnapshotAction(null, form({ planId, snapshotId, destination: 'original', overwrite: 'skip' })),
       await deletePlanAction(null, form({ planId })),
+      await updatePlanDestinationAction(null, form(s3Form)),
+      await testPlanS3ConnectionAction(null, form(s3Form)),
     ];
     for (const r of results) {
       expect(r.ok).toBe(false);

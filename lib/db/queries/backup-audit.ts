@@ -6,7 +6,7 @@ import type { Db } from '../client';
 import { auditEvents } from '../schema';
 
 /** The backup actions Coffer records. */
-export type BackupAuditAction = 'plan.created' | 'plan.deleted' | 'backup.queued' | 'restore.queued' | 'snapshot.downloaded' | 'upload.queued' | 'plan.schedule-changed';
+export type BackupAuditAction = 'plan.created' | 'plan.deleted' | 'backup.queued' | 'restore.queued' | 'snapshot.downloaded' | 'upload.queued' | 'plan.schedule-changed' | 'plan.destination-changed';
 
 /** Records one event for `userId` about `target` (a plan, job or snapshot id). */
 export async function recordBackupAudit(db: Db, userId: string, action: BackupAuditAction, target: string, detail?: Record<string, unknown>): Promise<void> {

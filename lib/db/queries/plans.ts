@@ -114,6 +114,21 @@ export async function setSealedPassphrase(db: Db, ownerId: string, repositoryId:
   return rows.length > 0;
 }
 
+/** Moves the owner's S3 repository row to new settings and credentials (and, for a new repository there, its engine id). */
+export async function setRepositoryDestination(
+  db: Db,
+  ownerId: string,
+  repositoryId: string,
+  input: { location: string; s3: NonNullable<Repository['s3']>; sealedCredentials: string; engineRepositoryId: string | null },
+): Promise<boolean> {
+  const rows = await db
+    .update(repositories)
+    .set({ location: input.location, s3: input.s3, sealedCredentials: input.sealedCredentials, engineRepositoryId: input.engineRepositoryId })
+    .where(and(eq(repositories.id, repositoryId), eq(repositories.ownerId, ownerId), eq(repositories.kind, 's3')))
+    .returning({ id: repositories.id });
+  return rows.length > 0;
+}
+
 /** Records the engine's id for the owner's repository once it has been initialised. */
 export async function setEngineRepositoryId(db: Db, ownerId: string, repositoryId: string, engineId: string): Promise<void> {
   await db
