@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { DeletePlanForm } from '@/components/backups/delete-plan-form';
+import { EditDestinationForm } from '@/components/backups/edit-destination-form';
 import { EditPlanForm } from '@/components/backups/edit-plan-form';
 import { describePlanSchedule, scheduleDefaults } from '@/components/backups/schedule-defaults';
 import { JobList } from '@/components/backups/job-list';
@@ -17,6 +18,7 @@ import { listJobs } from '@/lib/db/queries/jobs';
 import { getPlan } from '@/lib/db/queries/plans';
 import { listPlanSnapshots } from '@/lib/db/queries/snapshots';
 import { getJobs } from '@/lib/jobs';
+import { storedAccessKey } from '@/lib/jobs/engine-adapter';
 
 export const metadata: Metadata = { title: 'Backup plan' };
 
@@ -27,7 +29,7 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
   const found = await getPlan(db, user.id, id);
   if (!found) notFound();
   const { plan, repository } = found;
-  const [snapshots, jobs, { access }] = await Promise.all([listPlanSnapshots(db, user.id, plan.id), listJobs(db, user.id, { planId: plan.id, limit: 10 }), getJobs()]);
+  const [snapshots, jobs, { access, serverKey }] = await Promise.all([listPlanSnapshots(db, user.id, plan.id), listJobs(db, user.id, { planId: plan.id, limit: 10 }), getJobs()]);
   const active = jobs.find((j) => j.kind === 'backup' && (j.status === 'running' || j.status === 'queued'));
   const needsPassphrase = !access.isUnlocked(repository);
   const created = (await searchParams).created === '1';
@@ -90,6 +92,19 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
         </h2>
         <EditPlanForm planId={plan.id} defaults={scheduleDefaults(plan.schedule, plan.retention)} needsRememberedPassphrase={repository.encrypted && !repository.sealedPassphrase} />
       </section>
+      {repository.kind === 's3' && repository.s3 ? (
+        <section aria-labelledby="destination-heading" className={cardClass}>
+          <h2 id="destination-heading" className="mb-3 text-lg font-semibold">
+            Destination
+          </h2>
+          <EditDestinationForm
+            planId={plan.id}
+            location={repository.location}
+            snapshots={snapshots.length}
+            defaults={{ ...repository.s3, endpoint: repository.s3.endpoint ?? '', accessKey: storedAccessKey(repository, serverKey) }}
+          />
+        </section>
+      ) : null}
       <section aria-labelledby="jobs-heading" className={cardClass}>
         <h2 id="jobs-heading" className="mb-3 text-lg font-semibold">
           Recent jobs
