@@ -21,8 +21,9 @@ async function sizes(store: TestStore, prefix: string): Promise<Map<string, numb
   return new Map((await store.storage.list(prefix)).map((e) => [e.name, e.size]));
 }
 
-for (const backend of testBackends())
-for (const encryption of ['none', 'aes-256-gcm'] as const) {
+const cases = testBackends().flatMap((backend) => (['none', 'aes-256-gcm'] as const).map((encryption) => ({ backend, encryption })));
+
+for (const { backend, encryption } of cases) {
   describe(`tamper detection (${backend.kind}, ${encryption})`, () => {
     let src: string;
     let pristine: TestStore;
