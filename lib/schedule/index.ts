@@ -16,3 +16,4 @@ export {
   validateSchedule,
   type Schedule,
 } from './schedule';
+export { formatWallTime, summarizeSchedule, type ScheduleSummary } from './summary';

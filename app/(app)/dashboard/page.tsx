@@ -65,7 +65,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
             <h2 id="plans-heading" className="mb-3 text-lg font-semibold">
               Backup plans
             </h2>
-            <PlanList plans={plans} />
+            <PlanList plans={plans} now={new Date()} />
           </section>
         </>
       )}
