@@ -18,8 +18,6 @@
  * to a blob no index names, or a pack holding used blobs is missing: deleting anything then could
  * destroy the data a repair needs.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { BlobIndex } from './blob-index';
 import { decompress, type Codec } from './compress';
 import { BLOB_TREE, openBlobPayload, packKey, sealBlob, sha256Hex, verifyBlobId, type BlobType } from './crypto';
@@ -27,7 +25,6 @@ import { AbortedError, IntegrityError } from './errors';
 import { encodeIndex, parseIndex, type IndexedPack } from './index-file';
 import { PackWriter, packPath } from './pack';
 import type { RepositoryCore } from './repository';
-import { LocalStorage } from './storage/local';
 
 /** Options of `Repository.prune`. */
 export interface PruneOptions {
@@ -36,7 +33,7 @@ export interface PruneOptions {
   /**
    * Packs no index names are deleted only when older than this (default 1 hour), so the fresh packs of
    * a backup whose lock went stale (a hung process) survive. Applied where storage reports object times
-   * (local folders); elsewhere the exclusive lock alone protects them.
+   * (local folders: mtime; S3: Last-Modified); elsewhere the exclusive lock alone protects them.
    */
   unindexedGraceMs?: number;
   /** Decide and report without writing or deleting anything. */
@@ -242,14 +239,12 @@ function finish(r: PruneResult, stored: Map<string, number>, actions: Map<string
   return r;
 }
 
-/** When an object was last written, where the storage can tell (a local folder); undefined otherwise. */
+/**
+ * When an object was last written (a file's mtime, an S3 object's Last-Modified); undefined when it is
+ * gone or the storage cannot tell. A failure to ask stops the prune rather than risk a young pack.
+ */
 async function modifiedAt(repo: RepositoryCore, name: string): Promise<number | undefined> {
-  if (!(repo.storage instanceof LocalStorage)) return undefined;
-  try {
-    return (await fs.promises.stat(path.join(repo.storage.location, ...name.split('/')))).mtimeMs;
-  } catch {
-    return undefined;
-  }
+  return repo.storage.lastModified?.(name);
 }
 
 /** Throws IntegrityError when `id` (referenced by `what`) is in no index. */

@@ -226,6 +226,18 @@ export class LocalStorage implements Storage {
       throw error;
     }
   }
+
+  /** When a file was last written (its mtime), or undefined when it does not exist. */
+  async lastModified(name: string): Promise<number | undefined> {
+    const file = this.file(name);
+    try {
+      const stat = await this.attempt('inspecting', name, () => this.fs.stat(file));
+      return stat.isFile() ? stat.mtimeMs : undefined;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
 }
 
 async function writeAll(handle: nodeFs.FileHandle, parts: Buffer[]): Promise<void> {

@@ -318,12 +318,21 @@ export class S3Storage implements Storage {
 
   /** Size of an object (HEAD), or undefined when it does not exist. */
   async stat(name: string): Promise<StorageEntry | undefined> {
+    const head = await this.head(name);
+    return head && { name, size: head.ContentLength ?? 0 };
+  }
+
+  /** When an object was last written (its Last-Modified, by the server's clock), or undefined when it does not exist. */
+  async lastModified(name: string): Promise<number | undefined> {
+    return (await this.head(name))?.LastModified?.getTime();
+  }
+
+  private async head(name: string) {
     const Key = this.key(name);
     try {
-      const head = await this.attempt('inspecting', name, (abortSignal) =>
+      return await this.attempt('inspecting', name, (abortSignal) =>
         this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }),
       );
-      return { name, size: head.ContentLength ?? 0 };
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;

@@ -121,6 +121,17 @@ describe.each(backends)('Storage contract: $name', (backend) => {
     expect(await storage.list('index')).toEqual(names.map((name, i) => ({ name, size: i })));
   });
 
+  it('tells when an object was last written', async () => {
+    const storage = await backend.make();
+    // S3 times are whole seconds from the server's clock (here this machine's); file times use a coarse clock.
+    const before = Date.now() - 2000;
+    await storage.write('data/00/young', Buffer.from('fresh'));
+    const modified = await storage.lastModified?.('data/00/young');
+    expect(modified).toBeGreaterThanOrEqual(before);
+    expect(modified).toBeLessThanOrEqual(Date.now());
+    expect(await storage.lastModified?.('data/00/missing')).toBeUndefined();
+  });
+
   it('replaces an object', async () => {
     const storage = await backend.make();
     await storage.write('snapshots/a', Buffer.from('one'));

@@ -29,4 +29,9 @@ export interface Storage {
   delete(name: string): Promise<void>;
   /** Size of an object, or undefined when it does not exist. */
   stat(name: string): Promise<StorageEntry | undefined>;
+  /**
+   * When an object was last written (ms since the epoch), or undefined when it does not exist. Prune
+   * spares packs no index names yet while they are young; a storage without this method gives none.
+   */
+  lastModified?(name: string): Promise<number | undefined>;
 }
