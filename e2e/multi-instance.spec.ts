@@ -28,6 +28,8 @@ const PREFIX = 'slow-link';
 /** Heartbeat and stale timeouts of both servers (short, so the test is fast). */
 const HEARTBEAT_SECONDS = 1;
 const STALE_SECONDS = 8;
+/** Upload bandwidth of the slow link while a backup must keep running. */
+const SLOW_RATE = 4 * 1024 * 1024;
 const tag = `${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 const dbName = `coffer_multi_${tag}`;
 // Made in beforeAll: the module is loaded by the runner and by the worker, and only the worker uses it.
@@ -168,11 +170,13 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     fs.writeFileSync(path.join(SRC, 'notes.txt'), 'several instances\n');
     // Big enough that the first backup runs for a few seconds, so its progress can be watched.
     fs.writeFileSync(path.join(SRC, 'big.bin'), crypto.randomBytes(48 * 1024 * 1024));
-    // Through the slow link (1 MiB/s while a test needs a running job) this takes far longer than the tests wait.
+    // Through the slow link (SLOW_RATE while a test needs a running job) this takes far longer than the tests
+    // wait. It is more than the engine keeps in flight (two packs being written, two open), so reading is
+    // still going on, and a cancel is seen, as soon as a pack upload finishes.
     SLOW_SRC = path.join(base, 'files', 'slow');
     fs.mkdirSync(SLOW_SRC, { recursive: true });
     fs.writeFileSync(path.join(SLOW_SRC, 'notes.txt'), 'a slow link\n');
-    fs.writeFileSync(path.join(SLOW_SRC, 'big.bin'), crypto.randomBytes(40 * 1024 * 1024));
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(SLOW_SRC, `big-${i}.bin`), crypto.randomBytes(32 * 1024 * 1024));
     s3Dir = path.join(base, 's3');
     fs.mkdirSync(s3Dir);
     s3 = await startS3rver(s3Dir);
@@ -346,7 +350,7 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     await expect(page).toHaveURL(/\/backups\/[0-9a-f-]{36}/, { timeout: 60_000 });
     slowPlanId = new URL(page.url()).pathname.split('/')[2]!;
 
-    link!.bytesPerSecond = 1024 * 1024;
+    link!.bytesPerSecond = SLOW_RATE;
     await page.getByRole('button', { name: 'Run backup now' }).click();
     const { jobId, runner } = await runningJob(slowPlanId);
     const other = runner === a ? b : a;
@@ -368,7 +372,7 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     expect(slowPlanId).not.toBe('');
     const [a, b] = servers.map((s) => s.url) as [string, string];
     await signIn(page, a);
-    link!.bytesPerSecond = 1024 * 1024;
+    link!.bytesPerSecond = SLOW_RATE;
     await page.goto(`${a}/backups/${slowPlanId}`);
     await page.getByRole('button', { name: 'Run backup now' }).click();
     const { jobId, runner, pid } = await runningJob(slowPlanId);
@@ -402,5 +406,42 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     expect(statuses).toEqual(['cancelled', 'interrupted', 'succeeded']);
     expect(Number((await sql`select count(*)::int as n from snapshots where plan_id = ${slowPlanId}`)[0]!.n)).toBe(1);
     expect(s3Locks(s3Dir)).toEqual([]);
+  });
+
+  test('the S3 destination is edited on the plan page: tested, refused elsewhere, saved for the same repository', async ({ page }) => {
+    test.setTimeout(120_000);
+    expect(slowPlanId).not.toBe('');
+    const live = servers.find((s) => s.child.exitCode === null && s.child.signalCode === null)!.url;
+    await signIn(page, live);
+    await page.goto(`${live}/backups/${slowPlanId}`);
+    const form = page.getByRole('region', { name: 'Destination' });
+    await expect(form.getByRole('note')).toContainText(`This plan has 1 snapshot in s3://${BUCKET}/${PREFIX}`);
+    await expect(form.getByLabel('Bucket', { exact: true })).toHaveValue(BUCKET);
+    await expect(form.getByLabel('Access key')).toHaveValue('S3RVER');
+    await expect(form.getByLabel('Secret key')).toHaveValue('');
+    // Straight to s3rver, not through the slow link; the secret field stays blank (the stored one is used).
+    await form.getByLabel('Endpoint', { exact: true }).fill(s3!.endpoint);
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await expect(form.getByRole('status').filter({ hasText: /^Connected: / })).toBeVisible();
+
+    await form.getByLabel('Bucket', { exact: true }).fill('Not_A_Bucket');
+    await form.getByRole('button', { name: 'Save destination' }).click();
+    await expect(form.getByText('A bucket name has 3 to 63 characters')).toBeVisible();
+    await form.getByLabel('Bucket', { exact: true }).fill(BUCKET);
+    await form.getByLabel('Prefix', { exact: true }).fill('elsewhere');
+    await form.getByRole('button', { name: 'Save destination' }).click();
+    await expect(form.getByRole('alert').filter({ hasText: `There is no Coffer repository at s3://${BUCKET}/elsewhere. This plan's 1 snapshot is in s3://${BUCKET}/${PREFIX}` })).toBeVisible();
+
+    await form.getByLabel('Prefix', { exact: true }).fill(PREFIX);
+    await form.getByRole('button', { name: 'Save destination' }).click();
+    await expect(form.getByRole('status').filter({ hasText: `Destination saved: s3://${BUCKET}/${PREFIX} holds this plan's repository` })).toBeVisible();
+    const [repo] = await sql`select r.s3 from repositories r join plans p on p.repository_id = r.id where p.id = ${slowPlanId}`;
+    expect((repo!.s3 as { endpoint: string }).endpoint).toBe(s3!.endpoint);
+    // The plan still works at its (now direct) endpoint.
+    await page.reload();
+    await page.getByRole('button', { name: 'Run backup now' }).click();
+    await expect
+      .poll(async () => (await sql`select status from jobs where plan_id = ${slowPlanId} and kind = 'backup' order by created_at desc limit 1`)[0]?.status, { timeout: 60_000, intervals: [500] })
+      .toBe('succeeded');
   });
 });
