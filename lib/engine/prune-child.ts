@@ -1,30 +1,36 @@
 /**
  * A prune in a separate process that SIGKILLs itself just before its Nth storage mutation (write or
- * delete), for the crash-safety test: `node --import tsx lib/engine/prune-child.ts <repoDir> <N>`.
- * Counting mutations makes every crash point reachable on a machine of any speed. Prints the prune
- * result as JSON when it finishes first; test-only.
+ * delete), for the crash-safety test: `node --import tsx lib/engine/prune-child.ts <address> <N>`, where
+ * the address is a repository folder or JSON `{ endpoint, prefix }` of an S3 test bucket (see
+ * `TestStore.address` in test-helpers.ts). Counting mutations makes every crash point reachable on a
+ * machine of any speed. Prints the prune result as JSON when it finishes first; test-only.
  */
 import { openRepository } from './index';
 import { LocalStorage } from './storage/local';
 
-const [repoDir, killAtArg] = process.argv.slice(2);
+const [address, killAtArg] = process.argv.slice(2);
 const killAt = Number(killAtArg);
 let mutations = 0;
 
-class KillingStorage extends LocalStorage {
-  private tick(): void {
-    if (++mutations >= killAt) process.kill(process.pid, 'SIGKILL');
-  }
-  override async write(...args: Parameters<LocalStorage['write']>): Promise<void> {
-    if (!args[0].startsWith('locks/')) this.tick();
-    return super.write(...args);
-  }
-  override async delete(name: string): Promise<void> {
-    if (!name.startsWith('locks/')) this.tick();
-    return super.delete(name);
-  }
-}
+const s3 = address!.startsWith('{') ? (JSON.parse(address!) as { endpoint: string; prefix: string }) : undefined;
+const storage = s3
+  ? (await import('./storage/s3-test-server')).testS3Storage(s3.endpoint, { prefix: s3.prefix })
+  : new LocalStorage(address!, { durable: false });
+const tick = (name: string) => {
+  if (!name.startsWith('locks/') && ++mutations >= killAt) process.kill(process.pid, 'SIGKILL');
+};
+const write = storage.write.bind(storage);
+const remove = storage.delete.bind(storage);
+storage.write = async (name, ...rest) => {
+  tick(name);
+  return write(name, ...rest);
+};
+storage.delete = async (name) => {
+  tick(name);
+  return remove(name);
+};
 
-const repo = await openRepository(new KillingStorage(repoDir!, { durable: false }), {});
+const repo = await openRepository(storage, {});
 const result = await repo.prune({ repackThreshold: 0.05, unindexedGraceMs: 0 });
+if ('destroy' in storage) storage.destroy();
 process.stdout.write(JSON.stringify({ ...result, mutations }) + '\n');

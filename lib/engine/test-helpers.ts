@@ -55,6 +55,8 @@ export interface TestStore {
   readonly kind: BackendKind;
   /** Raw object access (read, write, delete, list, stat) on the repository's keys. */
   readonly storage: Storage;
+  /** Where a child process finds this storage: a folder, or JSON `{ endpoint, prefix }` on S3 (see prune-child.ts). */
+  readonly address: string;
   /** Names of the objects under `prefix/` (all objects for ''), sorted. */
   keys(prefix?: string): Promise<string[]>;
   /** Replaces an object with `edit(its bytes)` (the buffer may be changed in place). */
@@ -93,24 +95,24 @@ export function testBackends(kinds: readonly BackendKind[] = ['local', 's3']): T
     cleanup(...dirs.splice(0));
   });
 
-  const s3Storage = async (prefix?: string): Promise<S3Storage> => {
-    const { startS3Server, testS3Storage } = await import('./storage/s3-test-server');
-    server ??= startS3Server();
-    const storage = testS3Storage((await server).endpoint, prefix === undefined ? {} : { prefix });
-    clients.push(storage);
-    return storage;
+  /** A new Storage on the location `address` names, or on a fresh one. */
+  const connect = async (kind: BackendKind, address?: string): Promise<{ storage: Storage; address: string }> => {
+    if (kind === 's3') {
+      const { startS3Server, testS3Storage } = await import('./storage/s3-test-server');
+      server ??= startS3Server();
+      const { endpoint } = await server;
+      const storage = testS3Storage(endpoint, address === undefined ? {} : { prefix: (JSON.parse(address) as { prefix: string }).prefix });
+      clients.push(storage);
+      return { storage, address: JSON.stringify({ endpoint, prefix: storage.location.split('/').slice(3).join('/') }) };
+    }
+    const dir = address ?? tempDir('coffer-repo');
+    if (address === undefined) dirs.push(dir);
+    return { storage: testStorage(dir), address: dir };
   };
-  const connect = async (kind: BackendKind, location?: string): Promise<Storage> => {
-    if (kind === 's3') return s3Storage(location);
-    const dir = location ?? tempDir('coffer-repo');
-    if (location === undefined) dirs.push(dir);
-    return testStorage(dir);
-  };
-  /** The prefix (S3) or folder (local) of a storage, to connect to it again. */
-  const where = (storage: Storage) => (storage.location.startsWith('s3://') ? storage.location.split('/').slice(3).join('/') : storage.location);
-  const store = (kind: BackendKind, storage: Storage): TestStore => ({
+  const store = (kind: BackendKind, { storage, address }: { storage: Storage; address: string }): TestStore => ({
     kind,
     storage,
+    address,
     keys: async (prefix = '') => (await storage.list(prefix)).map((e) => e.name),
     async edit(key, edit) {
       const bytes = await storage.read(key);
@@ -139,7 +141,7 @@ export function testBackends(kinds: readonly BackendKind[] = ['local', 's3']): T
         return { store: created, repo };
       },
       reopen: async (s, passphrase = TEST_PASSPHRASE) =>
-        openRepository(await connect(kind, where(s.storage)), { passphrase }),
+        openRepository((await connect(kind, s.address)).storage, { passphrase }),
     };
     return backend;
   });
