@@ -70,4 +70,26 @@ test.describe.serial('schedules and retention', () => {
     await expect(page.getByTestId('plan-retention')).toContainText('5');
     await expect(page.getByTestId('plan-retention')).toContainText('30d');
   });
+
+  test('the dashboard shows each plan\'s schedule and next run in its time zone, or Manual', async ({ page }) => {
+    await ensureAdmin(page);
+    await page.goto('/backups/new');
+    await page.getByLabel('Name').fill(`Manual ${tag}`);
+    await page.getByLabel('Source paths (one per line)').fill(SRC);
+    await page.getByLabel('Encrypt').uncheck();
+    await page.getByRole('button', { name: 'Create backup' }).click();
+    await expect(page).toHaveURL(/\/backups\/[0-9a-f-]{36}/, { timeout: 30_000 });
+    await page.goto('/dashboard');
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const item = (name: string) => page.getByRole('listitem').filter({ has: page.getByRole('link', { name, exact: true }) });
+    const scheduled = item(`Scheduled ${tag}`).getByTestId('plan-schedule-summary');
+    await expect(scheduled).toContainText('Every Friday at 06:15');
+    await expect(scheduled).toHaveText(new RegExp(`· next Fri \\d{1,2} \\w{3} \\d{4}, 06:15 \\(${zone.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
+    // The <time> names the same instant: a Friday, 06:15 on the plan's wall clock, in the future.
+    const at = new Date((await scheduled.locator('time').getAttribute('datetime'))!);
+    expect(at.getTime()).toBeGreaterThan(Date.now());
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)).toBe('Fri 06:15');
+    await expect(item(`Manual ${tag}`).getByTestId('plan-schedule-summary')).toHaveText('Manual');
+    await expect(item(`Manual ${tag}`)).toContainText('Never run');
+  });
 });
