@@ -107,7 +107,8 @@ for (const backend of backends) describe(`prune safety after SIGKILL (${backend.
     expect(full.stderr).toBe('');
     const total = (JSON.parse(full.stdout) as { mutations: number }).mutations;
     expect(total).toBeGreaterThan(3);
-    const points = [1, 2, Math.ceil(total / 2), total - 1, total];
+    // On S3 (a child process with the AWS SDK per point) the first, a middle and the last mutation only.
+    const points = backend.kind === 's3' ? [1, Math.ceil(total / 2), total] : [1, 2, Math.ceil(total / 2), total - 1, total];
     let killed = 0;
     for (const at of points) {
       const victim = await backend.copy(pristine);
