@@ -88,6 +88,12 @@ describe('config', () => {
     expect(problemsOf({ COFFER_LOCK_STALE_SECONDS: '5' })).toEqual(['COFFER_LOCK_STALE_SECONDS: must be at least 10 (got "5")']);
   });
 
+  it('reads the digest time (24-hour UTC) and rejects anything else', () => {
+    expect(loadConfig({}).COFFER_DIGEST_TIME).toBeUndefined();
+    expect(loadConfig({ COFFER_DIGEST_TIME: '07:30' }).COFFER_DIGEST_TIME).toBe('07:30');
+    expect(problemsOf({ COFFER_DIGEST_TIME: '7:30pm' })).toEqual(['COFFER_DIGEST_TIME: must be a time such as 07:30 (24-hour, UTC) (got "7:30pm")']);
+  });
+
   it('rejects a malformed public URL', () => {
     expect(problemsOf({ COFFER_PUBLIC_URL: 'backup.example.com' })[0]).toBe(
       'COFFER_PUBLIC_URL: must be a http(s):// URL (got "backup.example.com")',

@@ -92,6 +92,8 @@ const envSchema = z.object({
   COFFER_JOB_STALE_SECONDS: intInRange(3, 86_400, 60),
   /** A repository lock not refreshed for this long is stale (its holder died on another host). */
   COFFER_LOCK_STALE_SECONDS: intInRange(10, 86_400, 1800),
+  /** When the optional daily digest email goes out, HH:MM in UTC; unset: no digest. */
+  COFFER_DIGEST_TIME: optionalString.refine((v) => v === undefined || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), { message: 'must be a time such as 07:30 (24-hour, UTC)' }),
   COFFER_UPLOAD_LIMIT: size(10 * 1024 ** 3),
   COFFER_TRUST_PROXY: optionalString.pipe(z.enum(['true', 'false']).optional()).transform((v) => v === 'true'),
 });

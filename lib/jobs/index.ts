@@ -17,6 +17,7 @@ import { backupHandler, openForJob, restoreHandler } from './handlers';
 import { checkHandler } from './maintenance';
 import { notifyOwner } from './notify';
 import { tickScheduler } from './scheduler';
+import { dueDigestDay, sendDailyDigests } from './digest';
 import { sendMail } from '@/lib/mail/transport';
 import { RepositoryAccess } from './repository-access';
 import { sweepStaleUploads } from './uploads';
@@ -63,6 +64,11 @@ export function startJobs(): Promise<Jobs> {
       scheduler: async (enqueue) => {
         const { errors } = await tickScheduler(database.db, new Date(), enqueue);
         for (const e of errors) console.error(`Schedule of plan ${e.planId} cannot be used: ${e.message}`);
+        const day = config.COFFER_DIGEST_TIME ? dueDigestDay(config.COFFER_DIGEST_TIME, new Date()) : undefined;
+        if (day) {
+          const digests = await sendDailyDigests(database.db, new Date(), day, { publicUrl: config.COFFER_PUBLIC_URL, send: sendMail });
+          for (const e of digests.errors) console.error(`Could not send the daily digest to user ${e.userId}: ${e.message}`);
+        }
       },
       onFinished: (job, outcome) => {
         void notifyOwner(database.db, job, outcome, { publicUrl: config.COFFER_PUBLIC_URL, send: sendMail }).catch((err: unknown) =>
