@@ -2,11 +2,12 @@
  * The write side of a backup: deduplicates blobs by id, compresses new ones on the thread pool with a
  * bounded number in flight, seals them into data or tree packs, writes each finished pack atomically
  * and, after the packs it names, an index. Memory is bounded by `inFlight` chunks plus two open packs
- * plus `maxPendingWrites` packs being written.
+ * plus two packs being written. Blobs are sealed straight into reused pack buffers (see PackWriter), so
+ * the steady state allocates little beyond the compressor's output.
  */
 import { toStoredForm, type CompressionMode } from './compress';
 import { BufferPool } from './buffer-pool';
-import { blobId, sealBlob, BLOB_DATA, type BlobType } from './crypto';
+import { blobId, sealedLength, BLOB_DATA, type BlobType } from './crypto';
 import { PENDING_PACK } from './blob-index';
 import { encodeIndex, type IndexedPack } from './index-file';
 import { PackWriter, packPath, type FinishedPack } from './pack';
@@ -27,8 +28,13 @@ export class BlobSaver {
   blobsAdded = 0;
   readonly maxInFlight: number;
   private pool = new BufferPool();
-  /** Pooled copies still referenced by an open or unwritten pack (plain repositories store them as is). */
-  private heldByPack = new Map<PackWriter, Buffer[]>();
+  /** Pack body buffers not in use; a pack's body returns here once the pack is written. */
+  private bodies: Buffer[] = [];
+  /**
+   * Size of a pack body: the target pack size plus 1 MiB. A blob that does not fit closes the pack
+   * early, so packs end between packSize - chunker.max and packSize + 1 MiB.
+   */
+  private readonly bodySize: number;
 
   constructor(
     private readonly repo: RepositoryCore,
@@ -36,6 +42,7 @@ export class BlobSaver {
     opts: { maxInFlight?: number } = {},
   ) {
     this.maxInFlight = opts.maxInFlight ?? 6;
+    this.bodySize = repo.config.packSize + 1024 * 1024;
   }
 
   /** True when the caller should `await room()` before adding more. */
@@ -83,22 +90,23 @@ export class BlobSaver {
   private async store(type: BlobType, id: Buffer, plain: Buffer, entry: number): Promise<void> {
     const stored = await toStoredForm(this.mode, plain);
     if (this.failure) return;
+    const need = sealedLength(this.repo.crypto, stored.data.length);
     let slot = this.writers.get(type);
+    if (slot && slot.w.room < need) {
+      this.closePack(type);
+      slot = undefined;
+    }
     if (!slot) {
-      const w = new PackWriter(this.repo.crypto, type);
+      // A blob larger than a body (a large chunk with a small packSize, or a huge directory's tree)
+      // gets a pack of its own parts.
+      const body = need <= this.bodySize ? (this.bodies.pop() ?? Buffer.allocUnsafeSlow(this.bodySize)) : null;
+      const w = new PackWriter(this.repo.crypto, type, body);
       const n = this.repo.reservePack({ id: '', salt: w.salt, packType: type, length: 0, key: w.key });
       slot = { w, n };
       this.writers.set(type, slot);
     }
-    const ref = { type, id, rawLength: plain.length, codec: stored.codec };
-    const parts = sealBlob(this.repo.crypto, slot.w.key, ref, stored.data);
-    // The copy can go back to the pool unless the pack holds it as is (uncompressed, unencrypted).
-    if (parts.some((p) => p.buffer === plain.buffer)) {
-      const held = this.heldByPack.get(slot.w) ?? [];
-      held.push(plain);
-      this.heldByPack.set(slot.w, held);
-    } else this.pool.give(plain);
-    const b = slot.w.add(ref, parts);
+    const b = slot.w.addPayload({ type, id, rawLength: plain.length, codec: stored.codec }, stored.data);
+    this.pool.give(plain);
     this.repo.index.set(entry, {
       pack: slot.n,
       offset: b.offset,
@@ -119,12 +127,11 @@ export class BlobSaver {
     const p = slot.w.finish();
     this.repo.namePack(slot.n, p.id);
     this.repo.packs[slot.n]!.length = p.length;
-    const held = this.heldByPack.get(slot.w) ?? [];
-    this.heldByPack.delete(slot.w);
+    const body = slot.w.body;
     const write = this.writePack(p).then(
       () => {
         this.writes.delete(write);
-        for (const b of held) this.pool.give(b);
+        if (body && this.bodies.length < 2) this.bodies.push(body);
       },
       (e: unknown) => {
         this.writes.delete(write);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from './buffer-pool';
+import { BufferPool, MAX_IDLE_BYTES } from './buffer-pool';
 
 describe('BufferPool', () => {
   it('reuses a returned buffer of the same size class', () => {
@@ -19,12 +19,20 @@ describe('BufferPool', () => {
     expect(pool.take(1 << 20).buffer).not.toBe(foreign.buffer);
   });
 
-  it('keeps at most 48 MiB idle', () => {
+  it('does not pool a whole buffer it did not allocate, even of a pooled size', () => {
     const pool = new BufferPool();
-    const taken = Array.from({ length: 8 }, () => pool.take(8 << 20));
+    const foreign = Buffer.allocUnsafeSlow(1 << 20);
+    pool.give(foreign);
+    expect(pool.take(1 << 20).buffer).not.toBe(foreign.buffer);
+  });
+
+  it(`keeps at most ${MAX_IDLE_BYTES >> 20} MiB idle`, () => {
+    const pool = new BufferPool();
+    const taken = Array.from({ length: 8 }, () => pool.take(4 << 20));
     for (const b of taken) pool.give(b);
-    const again = Array.from({ length: 8 }, () => pool.take(8 << 20));
+    const again = Array.from({ length: 8 }, () => pool.take(4 << 20));
     const reused = again.filter((b) => taken.some((t) => t.buffer === b.buffer));
-    expect(reused).toHaveLength(6);
+    expect(reused).toHaveLength(Math.min(8, Math.floor(MAX_IDLE_BYTES / (4 << 20))));
+    expect(reused.length).toBeLessThan(8);
   });
 });

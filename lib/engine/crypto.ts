@@ -90,6 +90,64 @@ export function sealBlob(c: RepoCrypto, key: Buffer | null, ref: BlobRef, payloa
   return tail.length ? [nonce, body, tail, cipher.getAuthTag()] : [nonce, body, cipher.getAuthTag()];
 }
 
+/**
+ * Bytes per cipher call in the `…Into` variants. node:crypto returns every output in a new buffer;
+ * small, equal-sized outputs are recycled by the allocator at once, whereas one output per blob (up to
+ * 8 MiB, all sizes) fragments the heap until the process holds several times the live data.
+ */
+const SLICE = 64 * 1024;
+
+/** Stored length of a blob whose payload has `payloadLength` bytes (nonce and tag when encrypted). */
+export function sealedLength(c: RepoCrypto, payloadLength: number): number {
+  return c.keys ? payloadLength + 28 : payloadLength;
+}
+
+/**
+ * Like `sealBlob`, but writes the stored bytes into `out` at `at` (which must have room for
+ * `sealedLength` bytes) instead of returning new buffers. Returns the stored length.
+ */
+export function sealBlobInto(c: RepoCrypto, key: Buffer | null, ref: BlobRef, payload: Uint8Array, out: Buffer, at: number): number {
+  const length = key ? payload.length + 28 : payload.length;
+  if (at + length > out.length) throw new RangeError('sealBlobInto: output buffer too small');
+  if (!key) {
+    out.set(payload, at);
+    return length;
+  }
+  crypto.randomFillSync(out, at, 12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, out.subarray(at, at + 12));
+  cipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
+  let pos = at + 12;
+  for (let off = 0; off < payload.length; off += SLICE) {
+    pos += cipher.update(payload.subarray(off, off + SLICE)).copy(out, pos);
+  }
+  pos += cipher.final().copy(out, pos);
+  cipher.getAuthTag().copy(out, pos);
+  return length;
+}
+
+/**
+ * Like `openBlobPayload`, but decrypts into `out` (at least the stored length - 28 bytes) and returns
+ * a view of it. Nothing is returned before the tag is verified; on failure `out` holds garbage. Plain
+ * repositories return `stored` itself.
+ */
+export function openBlobPayloadInto(c: RepoCrypto, key: Buffer | null, ref: BlobRef, stored: Buffer, out: Buffer, object: string): Buffer {
+  if (!key) return stored;
+  if (stored.length < 28) throw new IntegrityError(`${object} is truncated`, object);
+  const body = stored.subarray(12, stored.length - 16);
+  if (out.length < body.length) throw new RangeError('openBlobPayloadInto: output buffer too small');
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, stored.subarray(0, 12));
+    decipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
+    decipher.setAuthTag(stored.subarray(stored.length - 16));
+    let pos = 0;
+    for (let off = 0; off < body.length; off += SLICE) pos += decipher.update(body.subarray(off, off + SLICE)).copy(out, pos);
+    pos += decipher.final().copy(out, pos);
+    return out.subarray(0, pos);
+  } catch (cause) {
+    throw new IntegrityError(`${object} failed authentication (damaged or tampered)`, object, { cause });
+  }
+}
+
 /** Decrypts stored blob bytes (verifying the tag); returns the compressed payload. */
 export function openBlobPayload(c: RepoCrypto, key: Buffer | null, ref: BlobRef, stored: Buffer, object: string): Buffer {
   if (!key) return stored;

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { BinaryReader, BinaryWriter } from './binary';
-import { BLOB_DATA, BLOB_TREE, openMeta, packKey, sealMeta, type BlobType, type RepoCrypto } from './crypto';
+import { BLOB_DATA, BLOB_TREE, openMeta, packKey, sealBlob, sealBlobInto, sealMeta, type BlobType, type RepoCrypto } from './crypto';
 import { IntegrityError } from './errors';
 
 /** One blob as listed by a pack header or index. */
@@ -101,29 +101,61 @@ export interface FinishedPack {
   blobs: PackBlob[];
 }
 
-/** Accumulates sealed blobs of one type into a pack. */
+/**
+ * Accumulates sealed blobs of one type into a pack. With a `body` buffer, blobs are sealed straight
+ * into it (`addPayload`) and the pack is handed out as a view of it, so a backup reuses a few pack
+ * buffers instead of allocating every blob's ciphertext; without one, sealed parts are collected.
+ */
 export class PackWriter {
   readonly salt = crypto.randomBytes(32);
   readonly key: Buffer | null;
   private parts: Buffer[] = [];
   readonly blobs: PackBlob[] = [];
   length = 0;
+  private readonly hash = crypto.createHash('sha256');
+  private hashed = 0;
 
   constructor(
     private readonly c: RepoCrypto,
     readonly packType: BlobType,
+    readonly body: Buffer | null = null,
   ) {
     this.key = packKey(c, packType, this.salt);
   }
 
-  /** Appends one sealed blob (as returned by sealBlob); returns its offset. */
+  /** Bytes the body buffer can still take (Infinity without a body). */
+  get room(): number {
+    return this.body ? this.body.length - this.length : Infinity;
+  }
+
+  /** Appends one sealed blob (as returned by sealBlob); returns its offset. Not with a body. */
   add(blob: Omit<PackBlob, 'offset' | 'length'>, stored: Buffer[]): PackBlob {
+    if (this.body) throw new Error('PackWriter.add: this writer seals into its body; use addPayload');
     let length = 0;
     for (const p of stored) length += p.length;
     const entry: PackBlob = { ...blob, offset: this.length, length };
     this.parts.push(...stored);
     this.length += length;
     this.blobs.push(entry);
+    return entry;
+  }
+
+  /** Seals `payload` (compressed as `blob.codec` says) into the pack; returns its entry. */
+  addPayload(blob: Omit<PackBlob, 'offset' | 'length'>, payload: Uint8Array): PackBlob {
+    if (!this.body) {
+      // Unencrypted, sealBlob would return `payload` itself, which the caller may reuse: keep a copy.
+      const own = this.key ? Buffer.from(payload.buffer, payload.byteOffset, payload.length) : Buffer.from(payload);
+      return this.add(blob, sealBlob(this.c, this.key, blob, own));
+    }
+    const length = sealBlobInto(this.c, this.key, blob, payload, this.body, this.length);
+    const entry: PackBlob = { ...blob, offset: this.length, length };
+    this.length += length;
+    this.blobs.push(entry);
+    // Hash as we go (in steps of a few MiB), so closing a pack does not stall on 16 MiB at once.
+    if (this.length - this.hashed >= 4 * 1024 * 1024) {
+      this.hash.update(this.body.subarray(this.hashed, this.length));
+      this.hashed = this.length;
+    }
     return entry;
   }
 
@@ -137,9 +169,16 @@ export class PackWriter {
     const header = sealMeta(this.c, 'pack-header', w.finish());
     const len = Buffer.allocUnsafe(4);
     len.writeUInt32LE(header.length);
-    const parts = [...this.parts, header, len];
-    const h = crypto.createHash('sha256');
-    for (const p of parts) h.update(p);
+    const h = this.hash;
+    let parts: Buffer[];
+    if (this.body) {
+      h.update(this.body.subarray(this.hashed, this.length));
+      parts = [this.body.subarray(0, this.length), header, len];
+    } else {
+      for (const p of this.parts) h.update(p);
+      parts = [...this.parts, header, len];
+    }
+    h.update(header).update(len);
     return {
       id: h.digest('hex'),
       parts,

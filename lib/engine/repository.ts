@@ -7,9 +7,10 @@ import { gearTable } from './chunker';
 import { BlobIndex, PENDING_PACK } from './blob-index';
 import { decompress, type Codec } from './compress';
 import { parseConfig, serializeConfig, configMac, verifyConfigMac, type RepoConfig } from './config';
-import { BLOB_TREE, deriveKeys, openBlobPayload, packKey, sha256Hex, verifyBlobId, type BlobType, type RepoCrypto } from './crypto';
+import { BLOB_TREE, deriveKeys, openBlobPayload, openBlobPayloadInto, packKey, sha256Hex, verifyBlobId, type BlobType, type RepoCrypto } from './crypto';
 import { EngineError, IntegrityError, NotARepositoryError, NotFoundError, SnapshotNotFoundError, WrongPassphraseError } from './errors';
 import { parseIndex, type IndexedPack } from './index-file';
+import type { BufferPool } from './buffer-pool';
 import { createKeySlot, openKeySlot } from './key-slot';
 import { packPath } from './pack';
 import { encodeSnapshot, parseSnapshot, type Snapshot } from './snapshot';
@@ -231,8 +232,10 @@ export class RepositoryCore {
   /**
    * Reads, decrypts, decompresses and verifies one blob. Throws IntegrityError naming the blob and its
    * pack when it is missing from the index, unreadable, or fails any check; never returns bad bytes.
+   * With `pool`, the stored bytes and the decrypted payload go through its buffers (no allocation per
+   * blob); the result may then be a pooled buffer, which the caller gives back once it is done with it.
    */
-  async readBlob(id: Buffer, type: BlobType, signal?: AbortSignal): Promise<Buffer> {
+  async readBlob(id: Buffer, type: BlobType, signal?: AbortSignal, pool?: BufferPool): Promise<Buffer> {
     const hex = id.toString('hex');
     const what = `${type === BLOB_TREE ? 'tree' : 'data'} blob ${hex}`;
     const i = this.index.find(id);
@@ -244,7 +247,7 @@ export class RepositoryCore {
     if (loc.type !== type) throw new IntegrityError(`${object} has the wrong type`, hex);
     let stored: Buffer;
     try {
-      stored = await this.readStored(pack, loc.offset, loc.length, signal);
+      stored = await this.readStored(pack, loc.offset, loc.length, signal, pool);
     } catch (cause) {
       if (cause instanceof NotFoundError || cause instanceof IntegrityError) {
         throw new IntegrityError(`${object} cannot be read: ${(cause as Error).message}`, hex, { cause });
@@ -254,8 +257,20 @@ export class RepositoryCore {
     if (pack.key === undefined) pack.key = packKey(this.crypto, pack.packType, pack.salt);
     const codec = this.codecs[loc.codec]!;
     const ref = { type, id, rawLength: loc.rawLength, codec };
-    const payload = openBlobPayload(this.crypto, pack.key, ref, stored, object);
+    if (!pool) {
+      const payload = openBlobPayload(this.crypto, pack.key, ref, stored, object);
+      const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
+      verifyBlobId(this.crypto, plain, id, object);
+      return plain;
+    }
+    // Buffers that held bytes failing a check are not given back: an error drops them.
+    let payload = stored;
+    if (pack.key) {
+      payload = openBlobPayloadInto(this.crypto, pack.key, ref, stored, pool.take(Math.max(0, stored.length - 28)), object);
+      pool.give(stored);
+    }
     const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
+    if (plain !== payload) pool.give(payload);
     verifyBlobId(this.crypto, plain, id, object);
     return plain;
   }
@@ -265,9 +280,9 @@ export class RepositoryCore {
    * pack: a restore reads blobs in roughly pack order, so this turns thousands of tiny reads into a few
    * large ones. A window that cannot be read (a truncated pack) falls back to the exact range.
    */
-  private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+  private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Buffer> {
     const name = packPath(pack.id);
-    if (length >= WINDOW / 4) return this.storage.readRange(name, offset, length, signal);
+    if (length >= WINDOW / 4) return this.storage.readRange(name, offset, length, signal, pool?.take(length));
     for (const w of this.windows) {
       if (w.pack === pack.id && offset >= w.start && offset + length <= w.end) {
         try {

@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { BufferPool } from './buffer-pool';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
 import type { RepositoryCore } from './repository';
@@ -203,9 +204,11 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
   };
 
+  /** Blob buffers go back here once written, so a restore reuses a few buffers (see BufferPool). */
+  const pool = new BufferPool();
   /** Reads and verifies one chunk, checking its length against the tree. */
   const fetchChunk = async (c: ContentRef): Promise<Buffer> => {
-    const blob = await repo.readBlob(c.id, BLOB_DATA, signal);
+    const blob = await repo.readBlob(c.id, BLOB_DATA, signal, pool);
     if (blob.length !== c.length) {
       throw new IntegrityError(`data blob ${c.id.toString('hex')} has ${blob.length} bytes, the tree says ${c.length}`, c.id.toString('hex'));
     }
@@ -253,6 +256,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       // Large files write on the thread pool, one write in flight, so the kernel's copy overlaps with
       // decrypting the next chunk; small files write synchronously (one call, no pool round trip).
       let inFlight: Promise<void> | null = null;
+      let inFlightBlob: Buffer | null = null;
       try {
         for (let i = 0; i < content.length; i++) {
           if (signal?.aborted) throw new AbortedError();
@@ -262,10 +266,13 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
             if (prefetched) writeAllSync(fd, blob, pos);
             else {
               await inFlight;
+              if (inFlightBlob) pool.give(inFlightBlob);
               inFlight = writeAll(fd, blob, pos);
+              inFlightBlob = blob;
             }
             written = pos + blob.length;
           }
+          if (blob !== inFlightBlob) pool.give(blob);
           pos += blob.length;
           result.bytes += blob.length;
         }
@@ -273,6 +280,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
         await inFlight?.catch(() => undefined);
       }
       await inFlight;
+      if (inFlightBlob) pool.give(inFlightBlob);
       if (written !== pos) fs.ftruncateSync(fd, pos);
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.fchownSync(fd, e.uid, e.gid);
       if ((e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0) fs.fchmodSync(fd, e.mode);

@@ -132,7 +132,7 @@ export class LocalStorage implements Storage {
   }
 
   /** Reads exactly `length` bytes at `offset`; fewer available is an `IntegrityError`. */
-  async readRange(name: string, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+  async readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
     const file = this.file(name);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new IntegrityError(`invalid range ${offset}+${length} in ${name}`, name);
@@ -140,7 +140,7 @@ export class LocalStorage implements Storage {
     return this.attempt('reading', name, async () => {
       const handle = await this.fs.open(file, 'r');
       try {
-        const buffer = Buffer.allocUnsafe(length);
+        const buffer = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
         let filled = 0;
         while (filled < length) {
           const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);

@@ -18,8 +18,12 @@ export interface Storage {
   list(prefix: string, signal?: AbortSignal): Promise<StorageEntry[]>;
   /** Reads a whole object; throws `NotFoundError` (from ../errors) when it is missing. */
   read(name: string, signal?: AbortSignal): Promise<Buffer>;
-  /** Reads `length` bytes at `offset`; a short read is an `IntegrityError`. */
-  readRange(name: string, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Reads `length` bytes at `offset`; a short read is an `IntegrityError`. An implementation may read
+   * into `into` (at least `length` bytes) and return a view of it instead of a new buffer; callers
+   * use the returned buffer either way.
+   */
+  readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer>;
   /**
    * Writes an object atomically: readers see either nothing or all of it (temp file, fsync, rename).
    * With `exclusive`, fails with `AlreadyExistsError` when the name exists.
