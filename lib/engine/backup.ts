@@ -15,7 +15,6 @@ import { findCut } from './chunker';
 import { BLOB_DATA, BLOB_TREE } from './crypto';
 import { AbortedError, EngineError } from './errors';
 import { compileExcludes } from './glob';
-import type { Prescan } from './prescan';
 import { assertInsideRoots } from './roots';
 import type { RepositoryCore } from './repository';
 import type { Snapshot } from './snapshot';
@@ -44,8 +43,6 @@ export interface BackupOptions {
   signal?: AbortSignal;
   /** When set, every source (after realpath) must lie inside one of these folders (UnsafePathError). */
   allowedRoots?: string[];
-  /** Listings and lstat results gathered while the repository was being opened (see prescan.ts). */
-  prescan?: Prescan;
 }
 
 /** A per-file problem that did not stop the backup. */
@@ -205,7 +202,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   const visit = async (frame: Frame, name: Buffer, full: Buffer): Promise<Frame | null> => {
     let st: fs.BigIntStats;
     try {
-      st = opts.prescan?.stat(full) ?? fs.lstatSync(full, { bigint: true });
+      st = fs.lstatSync(full, { bigint: true });
     } catch (e) {
       warn(full, `cannot stat: ${(e as Error).message}`);
       return null;
@@ -218,7 +215,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
       e.type = 'dir';
       let names: Buffer[] = [];
       try {
-        names = opts.prescan?.list(full) ?? fs.readdirSync(full, { encoding: 'buffer' });
+        names = fs.readdirSync(full, { encoding: 'buffer' });
       } catch (err) {
         warn(full, `cannot list: ${(err as Error).message}`);
       }
@@ -269,8 +266,6 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
     { dir: null, names: rootNames, paths: roots.map((r) => Buffer.from(r)), i: 0, entries: [], parent: rootParent, self: null },
   ];
   let rootTree: Buffer | null = null;
-  // From here the walk below takes over; it uses what the prescan gathered and asks for the rest.
-  opts.prescan?.stop();
   try {
     while (stack.length > 0) {
       if (signal?.aborted) throw new AbortedError();

@@ -10,7 +10,6 @@ import type { Parsed } from './args';
 import { formatBytes, formatDuration, formatMode, formatRate, safeName, table } from './format';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_WARNINGS, type CliIo } from './io';
 import { canPrompt, givenPassphrase, promptHidden, promptNewPassphrase } from './passphrase';
-import { Prescan } from '../prescan';
 import { ProgressLine, scanTotals, snapshotTotals } from './progress';
 
 /** What every command gets. */
@@ -38,15 +37,11 @@ function compressionOption(value: string | undefined): CompressionMode | undefin
   throw new CliError(`unknown compression "${value}" (use auto, off, brotli, deflate or none)`);
 }
 
-/**
- * Opens the repository, asking for the passphrase on a terminal only when it is encrypted.
- * `meanwhile` runs as the key derivation starts (the backup's prescan).
- */
-async function open(ctx: Context, meanwhile?: () => void): Promise<Repository> {
+/** Opens the repository, asking for the passphrase on a terminal only when it is encrypted. */
+async function open(ctx: Context): Promise<Repository> {
   const storage = new LocalStorage(repoPath(ctx));
   const passphrase = await givenPassphrase(ctx.io, ctx.args.values['password-file']);
   try {
-    meanwhile?.();
     return await openRepository(storage, { passphrase, lock: { waitMs: 0 } });
   } catch (error) {
     if (!(error instanceof WrongPassphraseError) || passphrase !== undefined) throw error;
@@ -54,14 +49,13 @@ async function open(ctx: Context, meanwhile?: () => void): Promise<Repository> {
       throw new CliError(`the repository ${storage.location} is encrypted: set COFFER_PASSWORD or use --password-file`);
     }
     const asked = await promptHidden(ctx.io, `Passphrase for ${storage.location}: `);
-    meanwhile?.();
     return openRepository(storage, { passphrase: asked });
   }
 }
 
 /** Opens the repository, runs `fn`, and closes it. */
-export async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise<T>, meanwhile?: () => void): Promise<T> {
-  const repo = await open(ctx, meanwhile);
+export async function withRepository<T>(ctx: Context, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await open(ctx);
   try {
     return await fn(repo);
   } finally {
@@ -99,18 +93,8 @@ export async function initCommand(ctx: Context): Promise<number> {
 export async function backupCommand(ctx: Context): Promise<number> {
   const sources = ctx.args.positionals;
   if (sources.length === 0) throw new CliError('nothing to back up: give one or more SOURCE paths');
-  const prescan = Prescan.of(sources, { excludes: ctx.args.values.exclude });
-  try {
-    return await withRepository(ctx, (repo) => backupInto(ctx, repo, prescan), () => prescan.start());
-  } finally {
-    prescan.stop();
-  }
-}
-
-async function backupInto(ctx: Context, repo: Repository, prescan: Prescan): Promise<number> {
-  const sources = ctx.args.positionals;
   const { values } = ctx.args;
-  {
+  return withRepository(ctx, async (repo) => {
     const line = progressLine(ctx, 'backed up');
     const scan = new AbortController();
     const stopScan = () => scan.abort();
@@ -128,7 +112,6 @@ async function backupInto(ctx: Context, repo: Repository, prescan: Prescan): Pro
         host: values.host,
         compression: compressionOption(values.compression),
         signal: ctx.signal,
-        prescan,
         onProgress: line ? (p) => line.update({ files: p.files, bytes: p.bytesRead, currentPath: p.currentPath }) : undefined,
       });
     } finally {
@@ -147,7 +130,7 @@ async function backupInto(ctx: Context, repo: Repository, prescan: Prescan): Pro
     for (const w of summary.warnings) ctx.io.stderr.write(`warning: ${safeName(w.path)}: ${safeName(w.message)}\n`);
     ctx.io.stderr.write(`coffer: backup finished with ${summary.warnings.length} warning${summary.warnings.length === 1 ? '' : 's'}\n`);
     return EXIT_WARNINGS;
-  }
+  });
 }
 
 export async function snapshotsCommand(ctx: Context): Promise<number> {
