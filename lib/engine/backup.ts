@@ -113,7 +113,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   const host = opts.host ?? os.hostname();
   await repo.loadIndex(signal);
   const parentSnap = await pickParent(repo, roots, host, opts.parent);
-  const saver = new BlobSaver(repo, opts.compression ?? (repo.config.compression as CompressionMode));
+  const saver = new BlobSaver(repo, opts.compression ?? (repo.config.compression as CompressionMode), { signal });
   const warnings: BackupWarning[] = [];
   const warn = (p: Buffer | string, message: string) => warnings.push({ path: typeof p === 'string' ? p : toStr(p), message });
   const excluded = compileExcludes(opts.excludes ?? []);

@@ -27,6 +27,7 @@ export class BlobSaver {
   bytesAdded = 0;
   blobsAdded = 0;
   readonly maxInFlight: number;
+  private readonly signal: AbortSignal | undefined;
   private pool = new BufferPool();
   /** Pack body buffers not in use; a pack's body returns here once the pack is written. */
   private bodies: Buffer[] = [];
@@ -39,15 +40,20 @@ export class BlobSaver {
   constructor(
     private readonly repo: RepositoryCore,
     private readonly mode: CompressionMode,
-    opts: { maxInFlight?: number } = {},
+    opts: { maxInFlight?: number; signal?: AbortSignal } = {},
   ) {
     this.maxInFlight = opts.maxInFlight ?? 6;
+    this.signal = opts.signal;
     this.bodySize = repo.config.packSize + 1024 * 1024;
   }
 
-  /** True when the caller should `await room()` before adding more. */
+  /**
+   * True when the caller should `await room()` before adding more: all compression slots are taken,
+   * or a finished pack is still being written (one pack fills while the previous one is written, so
+   * at most one pack buffer is waiting on storage).
+   */
   get busy(): boolean {
-    return this.inFlight.size >= this.maxInFlight || this.writes.size >= 2;
+    return this.inFlight.size >= this.maxInFlight || this.writes.size >= 1;
   }
 
   /** Waits until a slot frees up; rethrows the first background failure. */
@@ -142,7 +148,8 @@ export class BlobSaver {
   }
 
   private async writePack(p: FinishedPack): Promise<void> {
-    await this.repo.storage.write(packPath(p.id), p.parts);
+    // With the signal, a cancel also stops an upload in progress (a slow link need not finish it).
+    await this.repo.storage.write(packPath(p.id), p.parts, { signal: this.signal });
     this.written.push({ id: p.id, salt: p.salt, packType: p.packType, length: p.length, blobs: p.blobs });
     if (this.written.length >= INDEX_EVERY_PACKS) await this.writeIndex();
   }

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BufferPool } from './buffer-pool';
+import { FileWriter, type FileOutcome } from './file-writer';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
 import type { RepositoryCore } from './repository';
@@ -238,6 +239,28 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       return;
     }
     const prefetched = job.blobs ? await job.blobs : null;
+    if (prefetched && frame.fresh && !(e.nlink > 1)) {
+      // A small file in a folder this restore created: the worker creates it (see file-writer.ts).
+      writer ??= new FileWriter();
+      const { outcome } = await writer.write(
+        {
+          tmp: tmp.toString('latin1'),
+          dest: dest.toString('latin1'),
+          openMode: e.mode & 0o777,
+          chmod: (e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0 ? e.mode : -1,
+          chown: isRoot && (e.uid !== myUid || e.gid !== myGid) ? { uid: e.uid, gid: e.gid } : null,
+          time: Number(e.mtime / 1000n) / 1e6,
+        },
+        prefetched,
+      );
+      let size = 0;
+      for (const b of prefetched) {
+        size += b.length;
+        pool.give(b);
+      }
+      void outcome.then((o) => settle(o, rel, size));
+      return;
+    }
     const content = e.content ?? [];
     const ahead: Promise<Buffer>[] = [];
     const chunk = (i: number): Promise<Buffer> => {
@@ -262,7 +285,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
           if (signal?.aborted) throw new AbortedError();
           const blob = prefetched ? prefetched[i]! : await chunk(i);
           // All-zero chunks become holes: the file stays sparse and the write is skipped.
-          if (!(blob.length >= HOLE_MIN && isZero(blob))) {
+          if (blob.length > 0 && !(blob.length >= HOLE_MIN && isZero(blob))) {
             if (prefetched) writeAllSync(fd, blob, pos);
             else {
               await inFlight;
@@ -298,6 +321,16 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     fs.renameSync(tmp, dest);
     if (e.nlink > 1) links.set(linkKey, dest);
     result.files++;
+  };
+
+  /** The worker creating small files, started with the first one; and the outcomes not yet counted. */
+  let writer: FileWriter | undefined;
+  const settle = (o: FileOutcome, rel: string[], size: number) => {
+    if (o) onError(Object.assign(new Error(o.message), { code: o.code }), rel);
+    else {
+      result.files++;
+      result.bytes += size;
+    }
   };
 
   let lastBreath = Date.now();
@@ -380,44 +413,16 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const stack: Frame[] = [
     { entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes, fresh: !targetExisted, folds: new Set() },
   ];
-  while (stack.length > 0 && !stop) {
-    if (signal?.aborted) stop ??= new AbortedError();
-    const top = stack[stack.length - 1]!;
-    const e = top.entries[top.i++];
-    if (!e) {
-      stack.pop();
-      continue;
-    }
-    const rel = [...top.rel, e.name.toString('utf8')];
-    if (!isSafeName(e.name)) {
-      fail(rel, new UnsafePathError(`${show(rel)} is not a safe name; refusing it`));
-      continue;
-    }
-    const sel = top.all ? 'all' : selected(includes, rel);
-    if (sel === 'none' || (sel === 'partial' && e.type !== 'dir')) continue;
-    const abs = Buffer.concat([top.abs, SLASH, e.name]);
-    progress(rel);
-    try {
-      if (e.type === 'dir') {
-        const entries = await repo.loadTree(e.subtree!, signal);
-        const state = enterDir(abs, rel, top);
-        if (!state) continue;
-        result.dirs++;
-        dirTimes.push({ abs, e });
-        stack.push({ entries, i: 0, abs, rel, all: sel === 'all', fresh: state === 'fresh', folds: new Set() });
-      } else if (e.type === 'file') {
-        await enqueue(abs, e, rel, top);
-        if (stop) break;
-      } else if (e.type === 'symlink') restoreLink(abs, e, rel, top);
-      else result.skipped.push({ path: show(rel), reason: `special file (${e.type}) not restored` });
-    } catch (err) {
-      onError(err, rel);
-      if (stop) break;
+  try {
+    await walk(stack);
+  } finally {
+    // Every file handed to the worker is in place or failed (and its temporary name gone) before
+    // directory times are set or the restore returns.
+    if (writer) {
+      await writer.flush();
+      await writer.close();
     }
   }
-  while (queue.length > 0 && !stop) await drainOne();
-  // Fetches of files never written still run: let them settle before returning.
-  await Promise.allSettled(queue.map((j) => j.blobs));
   if (stop) throw stop;
   // Directory modes and times last, deepest first, so writing children does not disturb them.
   for (let i = dirTimes.length - 1; i >= 0; i--) {
@@ -433,6 +438,48 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   }
   opts.onProgress?.({ files: result.files, dirs: result.dirs, bytes: result.bytes, currentPath: '' });
   return result;
+
+  /** Walks the snapshot's trees, creating folders and links and queueing files. */
+  async function walk(stack: Frame[]): Promise<void> {
+    while (stack.length > 0 && !stop) {
+      if (signal?.aborted) stop ??= new AbortedError();
+      const top = stack[stack.length - 1]!;
+      const e = top.entries[top.i++];
+      if (!e) {
+        stack.pop();
+        continue;
+      }
+      const rel = [...top.rel, e.name.toString('utf8')];
+      if (!isSafeName(e.name)) {
+        fail(rel, new UnsafePathError(`${show(rel)} is not a safe name; refusing it`));
+        continue;
+      }
+      const sel = top.all ? 'all' : selected(includes, rel);
+      if (sel === 'none' || (sel === 'partial' && e.type !== 'dir')) continue;
+      const abs = Buffer.concat([top.abs, SLASH, e.name]);
+      progress(rel);
+      try {
+        if (e.type === 'dir') {
+          const entries = await repo.loadTree(e.subtree!, signal);
+          const state = enterDir(abs, rel, top);
+          if (!state) continue;
+          result.dirs++;
+          dirTimes.push({ abs, e });
+          stack.push({ entries, i: 0, abs, rel, all: sel === 'all', fresh: state === 'fresh', folds: new Set() });
+        } else if (e.type === 'file') {
+          await enqueue(abs, e, rel, top);
+          if (stop) break;
+        } else if (e.type === 'symlink') restoreLink(abs, e, rel, top);
+        else result.skipped.push({ path: show(rel), reason: `special file (${e.type}) not restored` });
+      } catch (err) {
+        onError(err, rel);
+        if (stop) break;
+      }
+    }
+    while (queue.length > 0 && !stop) await drainOne();
+    // Fetches of files never written still run: let them settle before returning.
+    await Promise.allSettled(queue.map((j) => j.blobs));
+  }
 }
 
 function isLink(p: Buffer): boolean {

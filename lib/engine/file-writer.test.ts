@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileWriter } from './file-writer';
+import { cleanup, pseudoRandom, tempDir } from './test-helpers';
+
+const dirs: string[] = [];
+afterEach(() => cleanup(...dirs.splice(0)));
+const order = (dir: string, name: string, extra: Partial<{ chmod: number; time: number }> = {}) => ({
+  tmp: path.join(dir, `.tmp-${name}`),
+  dest: path.join(dir, name),
+  openMode: 0o640,
+  chmod: extra.chmod ?? -1,
+  chown: null,
+  time: extra.time ?? 1_000_000_000.5,
+});
+
+describe('FileWriter', () => {
+  it('creates files across several batches with their bytes, holes, modes and times, and no temp names left', async () => {
+    const dir = tempDir('coffer-fw');
+    dirs.push(dir);
+    const writer = new FileWriter();
+    const expected = new Map<string, Buffer>();
+    const outcomes: Promise<unknown>[] = [];
+    for (let i = 0; i < 150; i++) {
+      // Chunks reused by the caller right after write() resolves must not change what is written.
+      const chunks = [pseudoRandom(1000 + i * 37, i), Buffer.alloc(i % 3 === 0 ? 8192 : 0), pseudoRandom(i * 11, 1000 + i)];
+      expected.set(`f${i}`, Buffer.concat(chunks));
+      const { outcome } = await writer.write(order(dir, `f${i}`, i === 7 ? { chmod: 0o4750 } : {}), chunks);
+      for (const c of chunks) c.fill(0xff);
+      outcomes.push(outcome);
+    }
+    await writer.flush();
+    expect(await Promise.all(outcomes)).toEqual(Array(150).fill(null));
+    await writer.close();
+    expect(fs.readdirSync(dir).sort()).toEqual([...expected.keys()].sort());
+    for (const [name, bytes] of expected) expect([name, fs.readFileSync(path.join(dir, name)).equals(bytes)]).toEqual([name, true]);
+    const st = fs.statSync(path.join(dir, 'f3'));
+    expect(st.mode & 0o7777).toBe(0o640);
+    expect(st.mtimeMs).toBe(1_000_000_000_500);
+    expect(fs.statSync(path.join(dir, 'f7')).mode & 0o7777).toBe(0o4750);
+  });
+
+  it('reports a failure per file, removes its temp name, and never writes through an existing name', async () => {
+    const dir = tempDir('coffer-fw');
+    dirs.push(dir);
+    const outside = tempDir('coffer-fw-outside');
+    dirs.push(outside);
+    // A symlink planted at the temp name must make the open fail (O_EXCL|O_NOFOLLOW), not follow it.
+    fs.symlinkSync(path.join(outside, 'victim'), path.join(dir, '.tmp-planted'));
+    const writer = new FileWriter();
+    const a = await writer.write(order(dir, 'planted'), [Buffer.from('secret')]);
+    const b = await writer.write({ ...order(dir, 'missing'), dest: path.join(dir, 'no-such-folder', 'x') }, [Buffer.from('x')]);
+    const c = await writer.write(order(dir, 'fine'), [Buffer.from('ok')]);
+    await writer.flush();
+    await writer.close();
+    expect((await a.outcome)?.code).toBe('EEXIST');
+    expect((await b.outcome)?.code).toBe('ENOENT');
+    expect(await c.outcome).toBeNull();
+    expect(fs.existsSync(path.join(outside, 'victim'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.tmp-missing'))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'fine'), 'utf8')).toBe('ok');
+  });
+});
