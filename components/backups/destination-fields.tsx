@@ -4,12 +4,12 @@
  * an allowed root) or an S3-compatible bucket, with "Test connection". The secret key is a password
  * field and is never sent back by the server.
  */
-import { startTransition, useActionState, useState } from 'react';
+import { useActionState, useState } from 'react';
 import { Field } from '@/components/ui/field';
 import { FormMessage } from '@/components/ui/form-message';
-import { buttonSecondary } from '@/components/ui/styles';
 import type { FieldErrors } from '@/lib/actions/safe-action';
 import { testS3ConnectionAction } from '@/lib/actions/backups/test-s3-connection';
+import { S3Fields, TestConnectionButton } from './s3-fields';
 
 /** The destination fields; `roots` are the allowed roots shown in the local folder's hint. */
 export function DestinationFields({ errors, roots }: { errors?: FieldErrors; roots: string[] }) {
@@ -33,34 +33,14 @@ export function DestinationFields({ errors, roots }: { errors?: FieldErrors; roo
       {kind === 'local' ? (
         <Field label="Repository folder" name="localFolder" errors={e('localFolder')} hint={`Empty: Coffer's data folder. Otherwise an existing folder inside ${roots.join(', ')}; the repository goes into a new folder in it.`} />
       ) : (
-        <div className="grid gap-3 sm:grid-cols-2">
-          <Field label="Endpoint" name="s3Endpoint" placeholder="https://s3.example.net" errors={e('s3Endpoint')} hint="Empty for AWS." />
-          <Field label="Region" name="s3Region" defaultValue="us-east-1" errors={e('s3Region')} />
-          <Field label="Bucket" name="s3Bucket" errors={e('s3Bucket')} />
-          <Field label="Prefix" name="s3Prefix" errors={e('s3Prefix')} hint="Folder inside the bucket (optional)." />
-          <Field label="Access key" name="s3AccessKey" autoComplete="off" errors={e('s3AccessKey')} />
-          <Field label="Secret key" name="s3SecretKey" type="password" autoComplete="off" errors={e('s3SecretKey')} hint="Sealed with this server's key; never shown again." />
-          <label className="flex items-center gap-2 sm:col-span-2">
-            <input type="checkbox" name="s3PathStyle" defaultChecked className="h-4 w-4" />
-            Path-style URLs (most self-hosted servers need this)
-          </label>
+        <S3Fields defaults={{ region: 'us-east-1', pathStyle: true }} fieldErrors={e} secretAutoComplete="off" secretHint="Sealed with this server's key; never shown again.">
           <div className="flex flex-col gap-2 sm:col-span-2">
             <div>
-              <button
-                type="button"
-                onClick={(e) => {
-                  const form = e.currentTarget.form;
-                  if (form) startTransition(() => testAction(new FormData(form)));
-                }}
-                className={buttonSecondary}
-                disabled={testing}
-              >
-                {testing ? 'Testing…' : 'Test connection'}
-              </button>
+              <TestConnectionButton onTest={testAction} testing={testing} />
             </div>
             <FormMessage state={testState} />
           </div>
-        </div>
+        </S3Fields>
       )}
     </fieldset>
   );
