@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDrivers, type TestDatabase } from '../testing';
-import { users } from '../schema';
+import { insertUsers, makePlan } from '../test-fixtures';
 import {
   cancelQueuedJob,
   claimJob,
@@ -13,24 +12,8 @@ import {
   listJobs,
   saveJobProgress,
 } from './jobs';
-import { countActiveJobs, createPlan, deletePlan, getPlan, listPlans, setSealedPassphrase, type NewPlan } from './plans';
+import { countActiveJobs, deletePlan, getPlan, listPlans, setSealedPassphrase } from './plans';
 import { getPlanSnapshot, getSnapshot, listPlanSnapshots, recordSnapshot, snapshotTotals } from './snapshots';
-
-function newPlan(name: string): NewPlan {
-  const repositoryId = crypto.randomUUID();
-  return {
-    repositoryId,
-    location: `/data/repos/${repositoryId}`,
-    encrypted: true,
-    sealedPassphrase: null,
-    engineRepositoryId: 'e1',
-    name,
-    sources: ['/srv/a'],
-    excludes: ['*.tmp'],
-    compression: 'auto',
-    schedule: null,
-  };
-}
 
 describe.each(testDrivers())('queries (%s)', (driver) => {
   let database: TestDatabase;
@@ -39,21 +22,13 @@ describe.each(testDrivers())('queries (%s)', (driver) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'alice@example.test', name: 'Alice', passwordHash: 'x' },
-        { email: 'bob@example.test', name: 'Bob', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    alice = rows[0]!.id;
-    bob = rows[1]!.id;
+    [alice, bob] = await insertUsers(database.db, ['Alice', 'Bob']);
   });
 
   afterAll(async () => database.dispose());
 
   it('returns a plan only to its owner', async () => {
-    const { plan, repository } = await createPlan(database.db, alice, newPlan('Photos'));
+    const { plan, repository } = await makePlan(database.db, alice, { name: 'Photos' });
     expect(repository.ownerId).toBe(alice);
     expect((await getPlan(database.db, alice, plan.id))?.plan.name).toBe('Photos');
     expect(await getPlan(database.db, bob, plan.id)).toBeUndefined();
@@ -62,7 +37,7 @@ describe.each(testDrivers())('queries (%s)', (driver) => {
   });
 
   it('lists each plan with its latest job', async () => {
-    const { plan } = await createPlan(database.db, alice, newPlan('Docs'));
+    const { plan } = await makePlan(database.db, alice, { name: 'Docs' });
     await createJob(database.db, alice, { planId: plan.id, kind: 'backup', params: { n: 1 } });
     const second = await createJob(database.db, alice, { planId: plan.id, kind: 'backup', params: { n: 2 } });
     const summary = (await listPlans(database.db, alice)).find((p) => p.plan.id === plan.id);
@@ -72,25 +47,25 @@ describe.each(testDrivers())('queries (%s)', (driver) => {
   });
 
   it('changes a sealed passphrase only for the owner', async () => {
-    const { repository } = await createPlan(database.db, alice, newPlan('Sealed'));
+    const { repository } = await makePlan(database.db, alice, { name: 'Sealed', encrypted: true });
     expect(await setSealedPassphrase(database.db, bob, repository.id, 'v1:x')).toBe(false);
     expect(await setSealedPassphrase(database.db, alice, repository.id, 'v1:x')).toBe(true);
   });
 
   it('deletes a plan only for its owner, keeping or removing the repository', async () => {
-    const kept = await createPlan(database.db, alice, newPlan('Keep'));
+    const kept = await makePlan(database.db, alice, { name: 'Keep' });
     expect(await deletePlan(database.db, bob, kept.plan.id, true)).toBeUndefined();
     expect(await getPlan(database.db, alice, kept.plan.id)).toBeDefined();
     expect((await deletePlan(database.db, alice, kept.plan.id, false))?.repository.id).toBe(kept.repository.id);
     expect(await getPlan(database.db, alice, kept.plan.id)).toBeUndefined();
-    const removed = await createPlan(database.db, alice, newPlan('Remove'));
+    const removed = await makePlan(database.db, alice, { name: 'Remove' });
     await recordSnapshot(database.db, alice, { repositoryId: removed.repository.id, planId: removed.plan.id, engineSnapshotId: 's', time: new Date() });
     expect(await deletePlan(database.db, alice, removed.plan.id, true)).toBeDefined();
     expect((await snapshotTotals(database.db, alice)).count).toBe(0);
   });
 
   it('shows a job only to its owner and lets only the owner cancel it', async () => {
-    const { plan } = await createPlan(database.db, alice, newPlan('Jobs'));
+    const { plan } = await makePlan(database.db, alice, { name: 'Jobs' });
     const job = await createJob(database.db, alice, { planId: plan.id, kind: 'backup', params: {} });
     expect(await getJob(database.db, bob, job.id)).toBeUndefined();
     expect((await listJobs(database.db, bob)).map((j) => j.id)).not.toContain(job.id);
@@ -137,8 +112,8 @@ describe.each(testDrivers())('queries (%s)', (driver) => {
   });
 
   it('shows snapshots only to their owner and only under their own plan', async () => {
-    const a = await createPlan(database.db, alice, newPlan('Snap A'));
-    const b = await createPlan(database.db, alice, newPlan('Snap B'));
+    const a = await makePlan(database.db, alice, { name: 'Snap A' });
+    const b = await makePlan(database.db, alice, { name: 'Snap B' });
     await recordSnapshot(database.db, alice, { repositoryId: a.repository.id, planId: a.plan.id, engineSnapshotId: 'abc', time: new Date(), files: 3, bytesAdded: 100 });
     await recordSnapshot(database.db, alice, { repositoryId: a.repository.id, planId: a.plan.id, engineSnapshotId: 'abc', time: new Date(), files: 9 });
     const [snap] = await listPlanSnapshots(database.db, alice, a.plan.id);

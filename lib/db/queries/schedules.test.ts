@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs, users } from '../schema';
+import { jobs } from '../schema';
+import { insertUsers } from '../test-fixtures';
 import { createTestDatabase, testDrivers, type TestDatabase } from '../testing';
 import { beatJob, requestJobCancel } from './schedules';
 
@@ -10,15 +11,7 @@ describe.each(testDrivers())('job heartbeats and cancel requests (%s)', (driver)
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'a@example.test', name: 'A', passwordHash: 'x' },
-        { email: 'b@example.test', name: 'B', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    owner = rows[0]!.id;
-    other = rows[1]!.id;
+    [owner, other] = await insertUsers(database.db, ['A', 'B']);
   });
 
   afterAll(async () => database?.dispose());
