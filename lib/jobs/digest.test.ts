@@ -1,9 +1,8 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createJob } from '@/lib/db/queries/jobs';
-import { createPlan } from '@/lib/db/queries/plans';
-import { jobs, users } from '@/lib/db/schema';
+import { jobs } from '@/lib/db/schema';
+import { insertUsers, makePlan } from '@/lib/db/test-fixtures';
 import { createTestDatabase, testDrivers, type TestDatabase } from '@/lib/db/testing';
 import type { MailMessage } from '@/lib/mail/transport';
 import { dueDigestDay, sendDailyDigests } from './digest';
@@ -25,30 +24,8 @@ describe.each(testDrivers())('sendDailyDigests (%s)', (driver) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'alice@example.test', name: 'Alice', passwordHash: 'x' },
-        { email: 'bob@example.test', name: 'Bob', passwordHash: 'x' },
-        { email: 'carol@example.test', name: 'Carol', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    for (const [i, name] of ['alice', 'bob', 'carol'].entries()) ids[name] = rows[i]!.id;
-    const plan = async (owner: string, name: string, schedule: string | null) =>
-      (
-        await createPlan(database.db, owner, {
-          repositoryId: crypto.randomUUID(),
-          location: `/nonexistent/${name}`,
-          encrypted: false,
-          sealedPassphrase: null,
-          engineRepositoryId: 'e',
-          name,
-          sources: ['/srv'],
-          excludes: [],
-          compression: 'auto',
-          schedule,
-        })
-      ).plan.id;
+    [ids.alice, ids.bob, ids.carol] = await insertUsers(database.db, ['Alice', 'Bob', 'Carol']);
+    const plan = async (owner: string, name: string, schedule: string | null) => (await makePlan(database.db, owner, { name, schedule })).plan.id;
     ids.photos = await plan(ids.alice!, 'Photos', 'preset:daily@02:00');
     ids.server = await plan(ids.alice!, 'Server', null);
     ids.bobs = await plan(ids.bob!, 'Bob files', 'preset:hourly');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, getJob } from '@/lib/db/queries/jobs';
-import { users, jobs as jobsTable } from '@/lib/db/schema';
+import { jobs as jobsTable } from '@/lib/db/schema';
+import { insertUsers } from '@/lib/db/test-fixtures';
 import { createTestDatabase, testDrivers, type TestDatabase } from '@/lib/db/testing';
 import { createBoss } from './boss';
 import { JobRunner, type JobContext } from './runner';
@@ -74,15 +75,7 @@ describe.each(testDrivers())('JobRunner (%s)', (driver) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'o@example.test', name: 'O', passwordHash: 'x' },
-        { email: 'p@example.test', name: 'P', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    owner = rows[0]!.id;
-    other = rows[1]!.id;
+    [owner, other] = await insertUsers(database.db, ['O', 'P']);
     // A job a crashed process left running (heartbeat long stale), and one another live instance runs.
     const old = new Date(Date.now() - 10 * 60_000);
     const [left] = await database.db.insert(jobsTable).values({ ownerId: owner, kind: 'backup', status: 'running', startedAt: old, heartbeatAt: old }).returning();

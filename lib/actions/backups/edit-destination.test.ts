@@ -4,9 +4,9 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlan, getPlan } from '@/lib/db/queries/plans';
+import { getPlan } from '@/lib/db/queries/plans';
 import { recordSnapshot } from '@/lib/db/queries/snapshots';
-import { users } from '@/lib/db/schema';
+import { insertUsers, makePlan } from '@/lib/db/test-fixtures';
 import { createTestDatabase, testDrivers, type TestDatabase } from '@/lib/db/testing';
 import { startS3Server, TEST_BUCKET, TEST_CREDENTIALS, testS3Storage, type TestS3Server } from '@/lib/engine/storage/s3-test-server';
 import { createRepository, credentialsLabel, probeRepository, storageFor } from '@/lib/jobs/engine-adapter';
@@ -32,46 +32,22 @@ describe.each(testDrivers())('editPlanDestination (%s)', (driver) => {
   beforeAll(async () => {
     s3 = await startS3Server();
     database = await createTestDatabase(driver);
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'alice@example.test', name: 'Alice', passwordHash: 'x' },
-        { email: 'mallory@example.test', name: 'Mallory', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    alice = rows[0]!.id;
-    mallory = rows[1]!.id;
+    [alice, mallory] = await insertUsers(database.db, ['Alice', 'Mallory']);
     engineId = await createRepository(testS3Storage(s3.endpoint, { prefix: `${prefix}/home` }), { encrypted: false, compression: 'auto' });
     repositoryId = crypto.randomUUID();
     const s3Settings = { endpoint: s3.endpoint, region: 'us-east-1', bucket: TEST_BUCKET, prefix: `${prefix}/home`, pathStyle: true };
-    const { plan } = await createPlan(database.db, alice, {
+    const { plan } = await makePlan(database.db, alice, {
       repositoryId,
       kind: 's3',
       location: `s3://${TEST_BUCKET}/${prefix}/home`,
       s3: s3Settings,
       sealedCredentials: sealSecret(JSON.stringify(TEST_CREDENTIALS), credentialsLabel(repositoryId), SERVER_KEY),
       encrypted: false,
-      sealedPassphrase: null,
       engineRepositoryId: engineId,
       name: 'Bucket plan',
-      sources: ['/srv'],
-      excludes: [],
-      compression: 'auto',
-      schedule: null,
     });
     planId = plan.id;
-    const local = await createPlan(database.db, alice, {
-      repositoryId: crypto.randomUUID(),
-      location: '/nonexistent/local',
-      encrypted: false,
-      sealedPassphrase: null,
-      engineRepositoryId: 'e',
-      name: 'Folder plan',
-      sources: ['/srv'],
-      excludes: [],
-      compression: 'auto',
-      schedule: null,
-    });
+    const local = await makePlan(database.db, alice, { name: 'Folder plan' });
     localPlanId = local.plan.id;
   }, 120_000);
 

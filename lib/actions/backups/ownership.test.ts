@@ -5,9 +5,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createJob, getJob } from '@/lib/db/queries/jobs';
-import { createPlan, getPlan } from '@/lib/db/queries/plans';
+import { getPlan } from '@/lib/db/queries/plans';
 import { recordSnapshot, listPlanSnapshots } from '@/lib/db/queries/snapshots';
-import { users } from '@/lib/db/schema';
+import { insertUsers, makePlan } from '@/lib/db/test-fixtures';
 import { createTestDatabase, type TestDatabase } from '@/lib/db/testing';
 
 const state = vi.hoisted(() => ({ db: null as unknown, user: null as null | { id: string; email: string; name: string; role: 'user' } }));
@@ -47,28 +47,10 @@ describe('backup actions and routes', () => {
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
     state.db = database.db;
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'alice@example.test', name: 'Alice', passwordHash: 'x' },
-        { email: 'mallory@example.test', name: 'Mallory', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    alice = { id: rows[0]!.id, email: 'alice@example.test', name: 'Alice', role: 'user' };
-    mallory = { id: rows[1]!.id, email: 'mallory@example.test', name: 'Mallory', role: 'user' };
-    const repositoryId = crypto.randomUUID();
-    const { plan, repository } = await createPlan(database.db, alice.id, {
-      repositoryId,
-      location: `/nonexistent/${repositoryId}`,
-      encrypted: false,
-      sealedPassphrase: null,
-      engineRepositoryId: 'e',
-      name: 'Alice plan',
-      sources: ['/srv'],
-      excludes: [],
-      compression: 'auto',
-      schedule: null,
-    });
+    const [aliceId, malloryId] = await insertUsers(database.db, ['Alice', 'Mallory']);
+    alice = { id: aliceId, email: 'alice@example.test', name: 'Alice', role: 'user' };
+    mallory = { id: malloryId, email: 'mallory@example.test', name: 'Mallory', role: 'user' };
+    const { plan, repository } = await makePlan(database.db, alice.id, { name: 'Alice plan' });
     planId = plan.id;
     jobId = (await createJob(database.db, alice.id, { planId, kind: 'backup', params: { planId } })).id;
     await recordSnapshot(database.db, alice.id, { repositoryId: repository.id, planId, engineSnapshotId: 'abc', time: new Date() });

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createPlan, getPlan } from '@/lib/db/queries/plans';
-import { users } from '@/lib/db/schema';
+import { getPlan } from '@/lib/db/queries/plans';
+import { insertUsers, makePlan } from '@/lib/db/test-fixtures';
 import { createTestDatabase, type TestDatabase } from '@/lib/db/testing';
 import { initRepository, LocalStorage, openRepository, WrongPassphraseError } from '@/lib/engine';
 import { openPassphrase, sealPassphrase } from '@/lib/jobs/passphrase-seal';
@@ -28,28 +28,16 @@ describe('changeRepositoryPassphrase', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-passphrase-'));
-    const rows = await database.db
-      .insert(users)
-      .values([
-        { email: 'alice@example.test', name: 'Alice', passwordHash: 'x' },
-        { email: 'mallory@example.test', name: 'Mallory', passwordHash: 'x' },
-      ])
-      .returning({ id: users.id });
-    alice = rows[0]!.id;
-    mallory = rows[1]!.id;
+    [alice, mallory] = await insertUsers(database.db, ['Alice', 'Mallory']);
     const engine = await initRepository(new LocalStorage(dir, { durable: false }), { encryption: 'aes-256-gcm', passphrase: OLD });
     repositoryId = crypto.randomUUID();
-    const { plan } = await createPlan(database.db, alice, {
+    const { plan } = await makePlan(database.db, alice, {
       repositoryId,
       location: dir,
       encrypted: true,
       sealedPassphrase: sealPassphrase(OLD, repositoryId, SERVER_KEY),
       engineRepositoryId: engine.id,
       name: 'Alice plan',
-      sources: ['/srv'],
-      excludes: [],
-      compression: 'auto',
-      schedule: null,
     });
     planId = plan.id;
   });
