@@ -86,7 +86,9 @@ const host = process.env.HOSTNAME || '0.0.0.0';
 const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 const server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', port, '-H', host], {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: process.env,
+  // Two malloc arenas: blob buffers made on the thread pool and freed on the main thread otherwise
+  // leave memory behind in per-thread arenas (see bin/coffer.mjs).
+  env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
 });
 let announced = false;
 server.stdout.on('data', (chunk) => {

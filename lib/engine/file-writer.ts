@@ -94,7 +94,7 @@ parentPort.on('message', ({ id, buffer, orders }) => {
 
 /** Files per batch and bytes per batch. */
 const BATCH_FILES = 64;
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BYTES = 2 * 1024 * 1024;
 /** Batches sent and not yet answered. */
 const MAX_BATCHES = 2;
 

@@ -57,7 +57,7 @@ const PREFETCH_FILE_MAX = 4 * 1024 * 1024;
 const LOOKAHEAD = 3;
 /** Bounds of the queue of files fetched ahead: count and bytes. */
 const QUEUE_FILES = 64;
-const QUEUE_BYTES = 16 * 1024 * 1024;
+const QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
