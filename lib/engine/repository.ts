@@ -19,6 +19,7 @@ import { parseTree, type TreeEntry } from './tree';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker';
 
 const WINDOW = 4 * 1024 * 1024;
+const MAX_WINDOW_READS = 2;
 
 /** A pack known from an index. */
 export interface PackInfo {
@@ -59,6 +60,8 @@ export class RepositoryCore {
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
   private windows: { pack: string; start: number; end: number; data: Promise<Buffer> }[] = [];
+  /** Window reads in progress (see readStored). */
+  private windowReads = 0;
 
   constructor(
     readonly storage: Storage,
@@ -294,8 +297,17 @@ export class RepositoryCore {
       }
     }
     const end = Math.min(pack.length, offset + WINDOW);
-    if (end < offset + length) return this.storage.readRange(name, offset, length, signal);
-    const w = { pack: pack.id, start: offset, end, data: this.storage.readRange(name, offset, end - offset, signal) };
+    // Windows pay off when blobs are read in pack order. After a prune has repacked them, a restore's
+    // prefetched files scatter over many packs and every blob would start a window of its own: at
+    // most MAX_WINDOW_READS are read at once, other blobs are read exactly.
+    if (end < offset + length || this.windowReads >= MAX_WINDOW_READS) return this.storage.readRange(name, offset, length, signal, pool?.take(length));
+    this.windowReads++;
+    const data = this.storage.readRange(name, offset, end - offset, signal);
+    void data.then(
+      () => this.windowReads--,
+      () => this.windowReads--,
+    );
+    const w = { pack: pack.id, start: offset, end, data };
     w.data.catch(() => undefined);
     this.windows.unshift(w);
     if (this.windows.length > 4) this.windows.pop();
