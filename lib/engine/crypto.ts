@@ -82,12 +82,9 @@ export interface BlobRef {
 /** Encrypts a (possibly compressed) blob payload; returns the stored bytes. Plain repos store it as is. */
 export function sealBlob(c: RepoCrypto, key: Buffer | null, ref: BlobRef, payload: Buffer): Buffer[] {
   if (!key) return [payload];
-  const nonce = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
-  const body = cipher.update(payload);
-  const tail = cipher.final();
-  return tail.length ? [nonce, body, tail, cipher.getAuthTag()] : [nonce, body, cipher.getAuthTag()];
+  const out = Buffer.allocUnsafe(sealedLength(c, payload.length));
+  sealBlobInto(c, key, ref, payload, out, 0);
+  return [out];
 }
 
 /**
@@ -151,18 +148,8 @@ export function openBlobPayloadInto(c: RepoCrypto, key: Buffer | null, ref: Blob
 
 /** Decrypts stored blob bytes (verifying the tag); returns the compressed payload. */
 export function openBlobPayload(c: RepoCrypto, key: Buffer | null, ref: BlobRef, stored: Buffer, object: string): Buffer {
-  if (!key) return stored;
-  if (stored.length < 28) throw new IntegrityError(`${object} is truncated`, object);
-  try {
-    const decipher = crypto.createDecipheriv('aes-256-gcm', key, stored.subarray(0, 12));
-    decipher.setAAD(blobAd(c.repoId, ref.type, ref.id, ref.rawLength, ref.codec));
-    decipher.setAuthTag(stored.subarray(stored.length - 16));
-    const out = decipher.update(stored.subarray(12, stored.length - 16));
-    const fin = decipher.final();
-    return fin.length ? Buffer.concat([out, fin]) : out;
-  } catch (cause) {
-    throw new IntegrityError(`${object} failed authentication (damaged or tampered)`, object, { cause });
-  }
+  if (!key || stored.length < 28) return openBlobPayloadInto(c, key, ref, stored, Buffer.alloc(0), object);
+  return openBlobPayloadInto(c, key, ref, stored, Buffer.allocUnsafe(stored.length - 28), object);
 }
 
 /** Checks that plaintext hashes to the expected blob id. */

@@ -20,7 +20,7 @@
  */
 import { BlobIndex } from './blob-index';
 import { decompress, type Codec } from './compress';
-import { BLOB_TREE, openBlobPayload, packKey, sealBlob, sha256Hex, verifyBlobId, type BlobType } from './crypto';
+import { BLOB_TREE, openBlobPayload, packKey, sha256Hex, verifyBlobId, type BlobType } from './crypto';
 import { AbortedError, IntegrityError } from './errors';
 import { encodeIndex, parseIndex, type IndexedPack } from './index-file';
 import { PackWriter, packPath } from './pack';
@@ -307,7 +307,7 @@ class Repacker {
         this.open.set(b.type, w);
       }
       // Sealed again under the new pack's own key: the compressed payload is reused as is.
-      w.add(ref, sealBlob(this.repo.crypto, w.key, ref, Buffer.from(payload)));
+      w.addPayload(ref, payload);
       if (w.length >= this.repo.config.packSize) await this.close(b.type);
     }
   }

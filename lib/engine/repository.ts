@@ -260,20 +260,16 @@ export class RepositoryCore {
     if (pack.key === undefined) pack.key = packKey(this.crypto, pack.packType, pack.salt);
     const codec = this.codecs[loc.codec]!;
     const ref = { type, id, rawLength: loc.rawLength, codec };
-    if (!pool) {
-      const payload = openBlobPayload(this.crypto, pack.key, ref, stored, object);
-      const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
-      verifyBlobId(this.crypto, plain, id, object);
-      return plain;
-    }
     // Buffers that held bytes failing a check are not given back: an error drops them.
     let payload = stored;
     if (pack.key) {
-      payload = openBlobPayloadInto(this.crypto, pack.key, ref, stored, pool.take(Math.max(0, stored.length - 28)), object);
-      pool.give(stored);
+      payload = pool
+        ? openBlobPayloadInto(this.crypto, pack.key, ref, stored, pool.take(Math.max(0, stored.length - 28)), object)
+        : openBlobPayload(this.crypto, pack.key, ref, stored, object);
+      pool?.give(stored);
     }
     const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
-    if (plain !== payload) pool.give(payload);
+    if (plain !== payload) pool?.give(payload);
     verifyBlobId(this.crypto, plain, id, object);
     return plain;
   }
