@@ -1,32 +1,14 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './run-cli';
 
-const BIN = path.resolve(import.meta.dirname, '../../../bin/coffer.mjs');
 const PASSWORD = 'correct horse battery staple';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `coffer` binary in a child process, as a user would from a shell (stdin not a TTY). */
-function coffer(args: string[], options: { env?: Record<string, string | undefined>; uid?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, COFFER_PASSWORD: PASSWORD, ...options.env };
-    for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], uid: options.uid, gid: options.uid });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the real `coffer` binary with the test passphrase (see runCli). */
+const coffer = (args: string[], options: { env?: Record<string, string | undefined>; uid?: number } = {}): Promise<CliRun> =>
+  runCli(args, { COFFER_PASSWORD: PASSWORD, ...options.env }, options.uid);
 
 let work: string;
 let source: string;

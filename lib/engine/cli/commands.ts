@@ -63,6 +63,15 @@ export async function withRepository<T>(ctx: Context, fn: (repo: Repository) => 
   }
 }
 
+/** A progress callback drawing work done in steps of a named phase on `line`; none without a line. */
+export function phaseProgress(line: ProgressLine | undefined): ((p: { done: number; total: number; phase: string }) => void) | undefined {
+  if (!line) return undefined;
+  return (p) => {
+    line.totalFiles = p.total;
+    line.update({ files: p.done, bytes: 0, currentPath: p.phase });
+  };
+}
+
 /** A progress line on stderr when it is a terminal. */
 export function progressLine(ctx: Context, verb: string, unit?: string, withBytes?: boolean): ProgressLine | undefined {
   return ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, verb, unit, withBytes) : undefined;
@@ -226,12 +235,7 @@ export async function checkCommand(ctx: Context): Promise<number> {
       report = await repo.check({
         readData,
         signal: ctx.signal,
-        onProgress: line
-          ? (p) => {
-              line.totalFiles = p.total;
-              line.update({ files: p.done, bytes: 0, currentPath: p.phase });
-            }
-          : undefined,
+        onProgress: phaseProgress(line),
       });
     } finally {
       line?.done();

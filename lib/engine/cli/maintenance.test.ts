@@ -1,31 +1,14 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './run-cli';
 
-const BIN = path.resolve(import.meta.dirname, '../../../bin/coffer.mjs');
 const OLD = 'old passphrase for the cli';
 const NEW = 'new passphrase for the cli';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `coffer` binary in a child process (stdin not a TTY). */
-function coffer(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, COFFER_PASSWORD: OLD, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the real `coffer` binary with the old passphrase unless `env` says otherwise (see runCli). */
+const coffer = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { COFFER_PASSWORD: OLD, ...env });
 
 let work: string;
 let repo: string;

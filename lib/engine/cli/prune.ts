@@ -3,7 +3,7 @@
  * snapshot uses (see lib/engine/forget.ts and prune.ts).
  */
 import type { ForgetGroupBy, PruneResult, RetentionPolicy } from '../index';
-import { print, progressLine, withRepository, type Context } from './commands';
+import { phaseProgress, print, progressLine, withRepository, type Context } from './commands';
 import { formatBytes } from './format';
 import { CliError, EXIT_OK } from './io';
 
@@ -101,12 +101,7 @@ export async function pruneCommand(ctx: Context): Promise<number> {
         dryRun: values['dry-run'],
         repackThreshold,
         signal: ctx.signal,
-        onProgress: line
-          ? (p) => {
-              line.totalFiles = p.total;
-              line.update({ files: p.done, bytes: 0, currentPath: p.phase });
-            }
-          : undefined,
+        onProgress: phaseProgress(line),
       });
     } finally {
       line?.done();
