@@ -17,16 +17,24 @@ interface ZstdBinding {
 
 let binding: ZstdBinding | null | undefined;
 
-/** The native binding, or null when it is not installed for this platform. */
+/**
+ * The native binding, or null when it is not installed for this platform. The package's main module
+ * wraps the binding in functions that drop the `level` argument (so every blob was compressed at
+ * zstd's default level 3); its `bindings.js` is the napi-rs loader itself and honours the level.
+ */
 export function zstdBinding(): ZstdBinding | null {
   if (binding === undefined) {
-    try {
-      binding = createRequire(import.meta.url)('@mongodb-js/zstd') as ZstdBinding;
-    } catch {
-      binding = null;
+    const require = createRequire(import.meta.url);
+    for (const name of ['@mongodb-js/zstd/bindings.js', '@mongodb-js/zstd']) {
+      try {
+        binding = require(name) as ZstdBinding;
+        break;
+      } catch {
+        binding = null;
+      }
     }
   }
-  return binding;
+  return binding ?? null;
 }
 
 const MAGIC = 0xfd2fb528;

@@ -82,6 +82,17 @@ describe('compress', () => {
     expect(DEFAULT_CODEC).toBe('zstd');
   });
 
+  it('compresses zstd blobs at level 1 (the binding honours the level it is given)', async () => {
+    // Text with enough repetition at a distance for level 3's larger search to find more.
+    const words = Array.from({ length: 4000 }, (_, i) => createHash('sha256').update(String(i)).digest('hex').slice(0, 3 + (i % 7)));
+    let state = 7;
+    const text = Buffer.from(Array.from({ length: 120_000 }, () => words[(state = (state * 48271) % 2147483647) % words.length]).join(' '));
+    const z = zstdBinding()!;
+    const [level1, level3] = await Promise.all([z.compress(text, 1), z.compress(text, 3)]);
+    expect(level1.equals(level3)).toBe(false);
+    expect((await compress('zstd', text)).equals(level1)).toBe(true);
+  });
+
   it('refuses a zstd bomb before decoding it', async () => {
     const bomb = await zstdBinding()!.compress(Buffer.alloc(256 << 20), 1);
     expect(bomb.length).toBeLessThan(1 << 20);
