@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CODECS, DEFAULT_CODEC, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, zstdAvailable, type Codec } from './compress';
+import { CODECS, DEFAULT_CODEC, ZSTD_TRY_BELOW, chooseCodec, compress, decompress, isCodec, toStoredForm, worthCompressing, zstdAvailable, type Codec } from './compress';
 import { zstdBinding } from './compress-zstd';
 import { IntegrityError, UnsupportedFormatError } from './errors';
 
@@ -171,6 +171,17 @@ describe('compress', () => {
     expect(chooseCodec('off', compressible)).toBe('none');
     expect(chooseCodec('deflate', compressible)).toBe('deflate');
     expect(chooseCodec('deflate', random)).toBe('none');
+  });
+
+  it('tries zstd on small blobs without sampling them, and still stores incompressible ones raw', async () => {
+    const small = pseudoRandom(ZSTD_TRY_BELOW - 1, 's');
+    expect(worthCompressing(small)).toBe(false);
+    expect(chooseCodec('auto', small)).toBe('zstd');
+    expect(chooseCodec('deflate', small)).toBe('none');
+    expect(chooseCodec('auto', pseudoRandom(ZSTD_TRY_BELOW, 's'))).toBe('none');
+    const stored = await toStoredForm('auto', small);
+    expect(stored.codec).toBe('none');
+    expect(stored.data).toBe(small);
   });
 
   it('stores raw when compression saves less than 3 %', async () => {

@@ -50,3 +50,13 @@ describe('sealing into and opening into caller buffers', () => {
     expect(() => sealBlobInto(enc, key, ref, payload, Buffer.alloc(1027), 0)).toThrow(RangeError);
   });
 });
+
+describe('nonces', () => {
+  it('gives every sealed blob a fresh nonce, across the batches they are drawn in', () => {
+    const ref = { type: BLOB_DATA, id: crypto.randomBytes(32), rawLength: 1, codec: 'none' } as const;
+    const seen = new Set<string>();
+    // 3000 blobs span three batches of 1024 nonces.
+    for (let i = 0; i < 3000; i++) seen.add(sealBlob(enc, key, ref, Buffer.from([i & 0xff]))[0]!.subarray(0, 12).toString('hex'));
+    expect(seen.size).toBe(3000);
+  });
+});
