@@ -24,17 +24,31 @@ let binding: ZstdBinding | null | undefined;
  */
 export function zstdBinding(): ZstdBinding | null {
   if (binding === undefined) {
+    const path = zstdBindingPath();
+    binding = path ? (createRequire(import.meta.url)(path) as ZstdBinding) : null;
+  }
+  return binding;
+}
+
+let bindingPath: string | null | undefined;
+
+/** The file `zstdBinding` loads (for worker threads, which load it themselves), or null. */
+export function zstdBindingPath(): string | null {
+  if (bindingPath === undefined) {
+    bindingPath = null;
     const require = createRequire(import.meta.url);
     for (const name of ['@mongodb-js/zstd/bindings.js', '@mongodb-js/zstd']) {
       try {
-        binding = require(name) as ZstdBinding;
+        const path = require.resolve(name);
+        require(path);
+        bindingPath = path;
         break;
       } catch {
-        binding = null;
+        // Not installed for this platform (or not at all): try the next, else null.
       }
     }
   }
-  return binding ?? null;
+  return bindingPath;
 }
 
 const MAGIC = 0xfd2fb528;

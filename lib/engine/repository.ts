@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { gearTable } from './chunker';
 import { BlobIndex, PENDING_PACK } from './blob-index';
 import { decompress, type Codec } from './compress';
+import { zstdOutputBound } from './compress-zstd';
 import { parseConfig, serializeConfig, configMac, verifyConfigMac, type RepoConfig } from './config';
 import { BLOB_TREE, deriveKeys, openBlobPayload, openBlobPayloadInto, packKey, sha256Hex, verifyBlobId, type BlobType, type RepoCrypto } from './crypto';
 import { EngineError, IntegrityError, NotARepositoryError, NotFoundError, SnapshotNotFoundError, WrongPassphraseError } from './errors';
@@ -239,6 +240,25 @@ export class RepositoryCore {
    * blob); the result may then be a pooled buffer, which the caller gives back once it is done with it.
    */
   async readBlob(id: Buffer, type: BlobType, signal?: AbortSignal, pool?: BufferPool): Promise<Buffer> {
+    const p = await this.readBlobPayload(id, type, signal, pool);
+    const plain = await decompress(p.codec as Codec, p.payload, p.rawLength, p.object);
+    if (plain !== p.payload) pool?.give(p.payload);
+    verifyBlobId(this.crypto, plain, id, p.object);
+    return plain;
+  }
+
+  /**
+   * The first half of `readBlob`: reads and decrypts one blob (the AES-GCM tag is checked) and, for
+   * zstd, checks the frame's bound (`zstdOutputBound`), but neither decompresses it nor checks its id.
+   * The caller must do both before using a byte of it (restore hands such payloads to its file
+   * writer, which does). `object` names the blob and its pack for errors.
+   */
+  async readBlobPayload(
+    id: Buffer,
+    type: BlobType,
+    signal?: AbortSignal,
+    pool?: BufferPool,
+  ): Promise<{ payload: Buffer; codec: string; rawLength: number; object: string }> {
     const hex = id.toString('hex');
     const what = `${type === BLOB_TREE ? 'tree' : 'data'} blob ${hex}`;
     const i = this.index.find(id);
@@ -268,10 +288,8 @@ export class RepositoryCore {
         : openBlobPayload(this.crypto, pack.key, ref, stored, object);
       pool?.give(stored);
     }
-    const plain = await decompress(codec as Codec, payload, loc.rawLength, object);
-    if (plain !== payload) pool?.give(payload);
-    verifyBlobId(this.crypto, plain, id, object);
-    return plain;
+    if (codec === 'zstd') zstdOutputBound(payload, loc.rawLength, object, object);
+    return { payload, codec, rawLength: loc.rawLength, object };
   }
 
   /**

@@ -10,7 +10,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BufferPool } from './buffer-pool';
-import { FileWriter, type FileOutcome } from './file-writer';
+import { decompress, type Codec } from './compress';
+import { zstdBindingPath } from './compress-zstd';
+import { FileWriter, type FileOutcome, type FilePart } from './file-writer';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
 import type { RepositoryCore } from './repository';
@@ -113,6 +115,8 @@ interface FileJob {
   rel: string[];
   frame: Frame;
   blobs: Promise<Buffer[]> | null;
+  /** For the file-writer worker: payloads it decompresses and verifies itself (see file-writer.ts). */
+  payloads: Promise<{ part: Omit<FilePart, 'length'>; payload: Buffer }[]> | null;
   cost: number;
 }
 
@@ -217,6 +221,21 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   };
 
   /**
+   * Reads one chunk for the file-writer worker: decrypted (tag checked) and, for zstd, bound-checked
+   * here; decompressed and checked against its id there. Other codecs are decompressed here and sent
+   * as `none`: the worker still checks the id.
+   */
+  const fetchPayload = async (c: ContentRef): Promise<{ part: Omit<FilePart, 'length'>; payload: Buffer }> => {
+    const p = await repo.readBlobPayload(c.id, BLOB_DATA, signal, pool);
+    const id = c.id.toString('hex');
+    if (p.rawLength !== c.length) throw new IntegrityError(`data blob ${id} has ${p.rawLength} bytes, the tree says ${c.length}`, id);
+    if (p.codec === 'none' || p.codec === 'zstd') return { part: { codec: p.codec, rawLength: p.rawLength, id }, payload: p.payload };
+    const plain = await decompress(p.codec as Codec, p.payload, p.rawLength, p.object);
+    if (plain !== p.payload) pool.give(p.payload);
+    return { part: { codec: 'none', rawLength: p.rawLength, id }, payload: plain };
+  };
+
+  /**
    * Writes one file. Small files arrive with all their blobs already fetched and verified (so a damaged
    * file never even gets a temp file); large ones are fetched a few chunks ahead of the writer. File
    * system calls are synchronous: on this class of machine they are several times faster than the
@@ -238,10 +257,11 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       result.files++;
       return;
     }
-    const prefetched = job.blobs ? await job.blobs : null;
-    if (prefetched && frame.fresh && !(e.nlink > 1)) {
-      // A small file in a folder this restore created: the worker creates it (see file-writer.ts).
-      writer ??= new FileWriter();
+    if (job.payloads) {
+      // A small file in a folder this restore created: the worker checks its blobs and creates it
+      // (see file-writer.ts).
+      const payloads = await job.payloads;
+      writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, zstdBindingPath());
       const { outcome } = await writer.write(
         {
           tmp: tmp.toString('latin1'),
@@ -251,16 +271,18 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
           chown: isRoot && (e.uid !== myUid || e.gid !== myGid) ? { uid: e.uid, gid: e.gid } : null,
           time: Number(e.mtime / 1000n) / 1e6,
         },
-        prefetched,
+        payloads.map((p) => p.part),
+        payloads.map((p) => p.payload),
       );
       let size = 0;
-      for (const b of prefetched) {
-        size += b.length;
-        pool.give(b);
+      for (const p of payloads) {
+        size += p.part.rawLength;
+        pool.give(p.payload);
       }
       void outcome.then((o) => settle(o, rel, size));
       return;
     }
+    const prefetched = job.blobs ? await job.blobs : null;
     const content = e.content ?? [];
     const ahead: Promise<Buffer>[] = [];
     const chunk = (i: number): Promise<Buffer> => {
@@ -326,7 +348,8 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   /** The worker creating small files, started with the first one; and the outcomes not yet counted. */
   let writer: FileWriter | undefined;
   const settle = (o: FileOutcome, rel: string[], size: number) => {
-    if (o) onError(Object.assign(new Error(o.message), { code: o.code }), rel);
+    if (o?.code === 'EINTEGRITY') onError(new IntegrityError(o.message, o.blob), rel);
+    else if (o) onError(Object.assign(new Error(o.message), { code: o.code }), rel);
     else {
       result.files++;
       result.bytes += size;
@@ -357,10 +380,14 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   /** Queues a file, starting to fetch its blobs now; writes older files while the queue is full. */
   const enqueue = async (abs: Buffer, e: TreeEntry, rel: string[], frame: Frame) => {
     const small = e.size <= PREFETCH_FILE_MAX && !(e.nlink > 1 && links.has(`${e.dev}:${e.inode}`));
-    const blobs = small ? Promise.all((e.content ?? []).map(fetchChunk)) : null;
+    // Small files in folders this restore created go to the file-writer worker (see writeFile).
+    const toWorker = small && frame.fresh && !(e.nlink > 1);
+    const blobs = small && !toWorker ? Promise.all((e.content ?? []).map(fetchChunk)) : null;
+    const payloads = toWorker ? Promise.all((e.content ?? []).map(fetchPayload)) : null;
     blobs?.catch(() => undefined);
+    payloads?.catch(() => undefined);
     const cost = small ? e.size : 0;
-    queue.push({ abs, e, rel, frame, blobs, cost });
+    queue.push({ abs, e, rel, frame, blobs, payloads, cost });
     queuedBytes += cost;
     while (!stop && (queue.length > QUEUE_FILES || queuedBytes > QUEUE_BYTES)) await drainOne();
   };
@@ -478,7 +505,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
     while (queue.length > 0 && !stop) await drainOne();
     // Fetches of files never written still run: let them settle before returning.
-    await Promise.allSettled(queue.map((j) => j.blobs));
+    await Promise.allSettled(queue.flatMap((j) => [j.blobs, j.payloads]));
   }
 }
 
