@@ -44,7 +44,7 @@ export class BlobSaver {
     private readonly mode: CompressionMode,
     opts: { maxInFlight?: number; signal?: AbortSignal } = {},
   ) {
-    this.maxInFlight = opts.maxInFlight ?? 10;
+    this.maxInFlight = opts.maxInFlight ?? 8;
     this.signal = opts.signal;
     this.bodySize = repo.config.packSize + 1024 * 1024;
   }
