@@ -100,4 +100,31 @@ describe('FileWriter', () => {
     // Neither the final names nor temporary files of the refused files exist.
     expect(fs.readdirSync(dir)).toEqual(['good']);
   });
+
+  it('writes checked chunks of an open file at their offsets, leaves all-zero chunks as holes, and refuses a bad one', async () => {
+    const dir = tempDir('coffer-fw');
+    dirs.push(dir);
+    const writer = newWriter();
+    const file = path.join(dir, 'large');
+    const fd = fs.openSync(file, 'w');
+    const chunks = [pseudoRandom(70_000, 1), Buffer.alloc(65_536), pseudoRandom(5000, 2)];
+    const outcomes: Promise<unknown>[] = [];
+    let pos = 0;
+    for (const [i, c] of chunks.entries()) {
+      const frame = await zstdBinding()!.compress(c, 1);
+      const { outcome } = await writer.writeAt(fd, pos, { codec: i === 0 ? 'none' : 'zstd', rawLength: c.length, id: idOf(c) }, i === 0 ? c : frame);
+      outcomes.push(outcome);
+      pos += c.length;
+    }
+    const bad = await writer.writeAt(fd, pos, plainParts([Buffer.from('right')])[0]!, Buffer.from('wrong'));
+    await writer.sendNow();
+    expect(await Promise.all(outcomes)).toEqual([null, null, null]);
+    expect((await bad.outcome)?.code).toBe('EINTEGRITY');
+    fs.ftruncateSync(fd, pos);
+    fs.closeSync(fd);
+    await writer.close();
+    expect(fs.readFileSync(file).equals(Buffer.concat(chunks))).toBe(true);
+    // The zero chunk was skipped, so fewer blocks are allocated than the file's length needs.
+    expect(fs.statSync(file).blocks * 512).toBeLessThan(pos);
+  });
 });

@@ -1,21 +1,25 @@
 /**
- * Restore's small-file writer: creates files on a worker thread while the main thread reads, decrypts
- * and verifies the next blobs. Creating a file is several system calls (open O_CREAT|O_EXCL|O_NOFOLLOW
- * under a temporary name, write, fchmod, futimes, close, rename), and for a snapshot of many small
- * files those calls, not the cryptography, were most of a restore's time on one thread.
+ * Restore's file writer: a worker thread that checks blobs and writes them while the main thread
+ * reads and decrypts the next ones. Creating a file is several system calls (open
+ * O_CREAT|O_EXCL|O_NOFOLLOW under a temporary name, write, fchmod, futimes, close, rename), and for a
+ * snapshot of many small files those calls, not the cryptography, were most of a restore's time on
+ * one thread.
  *
- * Files are sent in batches: their blobs' payloads (decrypted, the AES-GCM tag checked, zstd frames
+ * Work is sent in batches: blob payloads (decrypted, the AES-GCM tag checked and zstd frames
  * bound-checked by `readBlobPayload`) copied into one buffer that is transferred (not copied) to the
- * worker, with names as latin1 strings (byte-exact, and a string is cheap to send where
- * a Buffer view would copy the slab under it). The worker decompresses each zstd payload and checks
- * every blob's length and id (HMAC-SHA-256 under the id key, or SHA-256) before it creates the file:
- * a file with a damaged blob never gets a temporary file, as on the main thread. Doing this here took
- * the thread-pool round trip of every small blob's decompression and its HMAC off the main thread,
- * which was the bottleneck of restoring many small files. The worker applies exactly the rules of restore.ts's
- * synchronous path: a fresh temporary name opened with O_EXCL|O_NOFOLLOW, all-zero runs left as holes,
- * owner, mode and mtime set on the descriptor, the temporary name removed on any failure, and a rename
- * onto the final name only after everything else succeeded. The worker's code is a self-contained
- * string so that bundlers (the CLI bundle, Next.js) need no separate entry for it.
+ * worker, names as latin1 strings (byte-exact, and a string is cheap to send where a Buffer view
+ * would copy the slab under it). The worker decompresses each zstd payload and checks every blob's
+ * length and id (HMAC-SHA-256 under the id key, or SHA-256) before writing a byte of it. That took the
+ * thread-pool round trip of each blob's decompression and its HMAC off the main thread.
+ *
+ * Two kinds of work: whole small files in folders the restore created (FileOrder), created with
+ * exactly the rules of restore.ts's synchronous path — a fresh temporary name opened with
+ * O_EXCL|O_NOFOLLOW, all-zero runs left as holes, owner, mode and mtime set on the descriptor, the
+ * temporary name removed on any failure, a rename onto the final name only after everything else
+ * succeeded, and no temporary file at all when a blob fails its checks; and chunks of large files
+ * that the main thread opened (ChunkOrder), written at their offsets through its descriptor, which it
+ * closes only after every chunk's outcome. The worker's code is a self-contained string so that
+ * bundlers (the CLI bundle, Next.js) need no separate entry for it.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -32,6 +36,17 @@ export interface FileOrder {
   /** Modification (and access) time in seconds. */
   time: number;
   /** The file's blobs, in order, as payloads within the batch buffer. */
+  parts: FilePart[];
+}
+
+/**
+ * Chunks of a large file that the main thread created and keeps open: the worker checks them and
+ * writes them at `pos` (all-zero chunks are left as holes). The main thread sets the size, owner,
+ * mode and times, closes and renames the file once every chunk's outcome is in.
+ */
+export interface ChunkOrder {
+  fd: number;
+  pos: number;
   parts: FilePart[];
 }
 
@@ -80,6 +95,16 @@ async function plain(part, payload) {
   const id = Buffer.from(part.id, 'hex');
   if (id.length !== 32 || !crypto.timingSafeEqual(h.update(data).digest(), id)) throw integrity(part, 'does not match its id (damaged or substituted)');
   return data;
+}
+function writeAt(fd, pos, chunks) {
+  for (const chunk of chunks) {
+    const length = chunk.length;
+    if (length > 0 && !(length >= HOLE_MIN && isZero(chunk))) {
+      let off = 0;
+      while (off < length) off += fs.writeSync(fd, chunk, off, length - off, pos + off);
+    }
+    pos += length;
+  }
 }
 function create(order, chunks) {
   const tmp = Buffer.from(order.tmp, 'latin1');
@@ -144,7 +169,9 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
   for (let i = 0; i < orders.length; i++) {
     if (i + AHEAD < orders.length) prepared.push(prepare(i + AHEAD));
     try {
-      create(orders[i], await prepared[i]);
+      const order = orders[i];
+      if (order.fd !== undefined) writeAt(order.fd, order.pos, await prepared[i]);
+      else create(order, await prepared[i]);
       outcomes.push(null);
     } catch (error) {
       outcomes.push(failure(error));
@@ -162,7 +189,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 const MAX_BATCHES = 2;
 
 interface Pending {
-  orders: FileOrder[];
+  orders: (FileOrder | ChunkOrder)[];
   /** The batch's contents so far; transferred to the worker and back, then reused. */
   data: Buffer;
   bytes: number;
@@ -227,6 +254,22 @@ export class FileWriter {
    * caller may reuse them then). `outcome` resolves once the file is in place or failed.
    */
   async write(order: Omit<FileOrder, 'parts'>, parts: Omit<FilePart, 'length'>[], chunks: Buffer[]): Promise<{ outcome: Promise<FileOutcome> }> {
+    return this.queue(order, parts, chunks);
+  }
+
+  /**
+   * Queues one chunk of a large file open as `fd`, to be checked and written at `pos` (see ChunkOrder).
+   * The caller must not close `fd` before `outcome` resolves; `sendNow` makes sure it will.
+   */
+  async writeAt(fd: number, pos: number, part: Omit<FilePart, 'length'>, payload: Buffer): Promise<{ outcome: Promise<FileOutcome> }> {
+    return this.queue({ fd, pos }, [part], [payload]);
+  }
+
+  private async queue(
+    order: Omit<FileOrder, 'parts'> | Omit<ChunkOrder, 'parts'>,
+    parts: Omit<FilePart, 'length'>[],
+    chunks: Buffer[],
+  ): Promise<{ outcome: Promise<FileOutcome> }> {
     if (this.failure) return { outcome: Promise.resolve({ code: undefined, message: this.failure.message }) };
     let size = 0;
     for (const c of chunks) size += c.length;
@@ -237,6 +280,11 @@ export class FileWriter {
     for (const c of chunks) b.bytes += c.copy(b.data, b.bytes);
     if (b.orders.length >= BATCH_FILES) await this.send(0);
     return { outcome };
+  }
+
+  /** Sends the batch being filled now, so every outcome queued so far will resolve. */
+  async sendNow(): Promise<void> {
+    await this.send(0);
   }
 
   /** Sends the current batch (when it holds anything) and starts one with room for `next` bytes. */

@@ -99,13 +99,10 @@ function writeAllSync(fd: number, b: Buffer, pos: number): void {
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off, pos + off);
 }
 
-async function writeAll(fd: number, b: Buffer, pos: number): Promise<void> {
-  let off = 0;
-  while (off < b.length) {
-    off += await new Promise<number>((resolve, reject) =>
-      fs.write(fd, b, off, b.length - off, pos + off, (err, n) => (err ? reject(err) : resolve(n))),
-    );
-  }
+/** A blob for the file-writer worker (see `fetchPayload`). */
+interface Payload {
+  part: Omit<FilePart, 'length'>;
+  payload: Buffer;
 }
 
 /** A file waiting to be written, with its blobs being fetched. */
@@ -116,7 +113,7 @@ interface FileJob {
   frame: Frame;
   blobs: Promise<Buffer[]> | null;
   /** For the file-writer worker: payloads it decompresses and verifies itself (see file-writer.ts). */
-  payloads: Promise<{ part: Omit<FilePart, 'length'>; payload: Buffer }[]> | null;
+  payloads: Promise<Payload[]> | null;
   cost: number;
 }
 
@@ -225,7 +222,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
    * here; decompressed and checked against its id there. Other codecs are decompressed here and sent
    * as `none`: the worker still checks the id.
    */
-  const fetchPayload = async (c: ContentRef): Promise<{ part: Omit<FilePart, 'length'>; payload: Buffer }> => {
+  const fetchPayload = async (c: ContentRef): Promise<Payload> => {
     const p = await repo.readBlobPayload(c.id, BLOB_DATA, signal, pool);
     const id = c.id.toString('hex');
     if (p.rawLength !== c.length) throw new IntegrityError(`data blob ${id} has ${p.rawLength} bytes, the tree says ${c.length}`, id);
@@ -284,10 +281,10 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
     const prefetched = job.blobs ? await job.blobs : null;
     const content = e.content ?? [];
-    const ahead: Promise<Buffer>[] = [];
-    const chunk = (i: number): Promise<Buffer> => {
+    const ahead: Promise<Payload>[] = [];
+    const payloadAt = (i: number): Promise<Payload> => {
       for (let j = ahead.length; j < Math.min(content.length, i + LOOKAHEAD); j++) {
-        ahead.push(fetchChunk(content[j]!));
+        ahead.push(fetchPayload(content[j]!));
         ahead[j]!.catch(() => undefined);
       }
       return ahead[i]!;
@@ -297,36 +294,52 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     const fd = fs.openSync(tmp, WRITE_FLAGS, e.mode & 0o777);
     try {
       let pos = 0;
-      let written = 0;
-      // Large files write on the thread pool, one write in flight, so the kernel's copy overlaps with
-      // decrypting the next chunk; small files write synchronously (one call, no pool round trip).
-      let inFlight: Promise<void> | null = null;
-      let inFlightBlob: Buffer | null = null;
-      try {
-        for (let i = 0; i < content.length; i++) {
-          if (signal?.aborted) throw new AbortedError();
-          const blob = prefetched ? prefetched[i]! : await chunk(i);
+      if (prefetched) {
+        // Small files: verified already, written here in one call each.
+        let written = 0;
+        for (const blob of prefetched) {
           // All-zero chunks become holes: the file stays sparse and the write is skipped.
           if (blob.length > 0 && !(blob.length >= HOLE_MIN && isZero(blob))) {
-            if (prefetched) writeAllSync(fd, blob, pos);
-            else {
-              await inFlight;
-              if (inFlightBlob) pool.give(inFlightBlob);
-              inFlight = writeAll(fd, blob, pos);
-              inFlightBlob = blob;
-            }
+            writeAllSync(fd, blob, pos);
             written = pos + blob.length;
           }
-          if (blob !== inFlightBlob) pool.give(blob);
+          pool.give(blob);
           pos += blob.length;
           result.bytes += blob.length;
         }
-      } finally {
-        await inFlight?.catch(() => undefined);
+        if (written !== pos) fs.ftruncateSync(fd, pos);
+      } else {
+        // Large files: the worker decompresses each chunk, checks it against its id and writes it at
+        // its offset (see file-writer.ts), while this thread reads and decrypts the next ones.
+        const w = (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, zstdBindingPath()));
+        const outcomes: Promise<FileOutcome>[] = [];
+        try {
+          for (let i = 0; i < content.length; i++) {
+            if (signal?.aborted) throw new AbortedError();
+            const p = await payloadAt(i);
+            const { outcome } = await w.writeAt(fd, pos, p.part, p.payload);
+            pool.give(p.payload);
+            const length = p.part.rawLength;
+            outcomes.push(outcome);
+            void outcome.then((o) => {
+              if (!o) result.bytes += length;
+            });
+            pos += length;
+          }
+        } finally {
+          // The worker may still be writing through fd: never close it before every chunk is done.
+          await w.sendNow();
+          await Promise.all(outcomes);
+        }
+        const failed = (await Promise.all(outcomes)).find((o) => o !== null);
+        if (failed) {
+          throw failed.code === 'EINTEGRITY'
+            ? new IntegrityError(failed.message, failed.blob)
+            : Object.assign(new Error(failed.message), { code: failed.code });
+        }
+        // Holes (and a last all-zero chunk) leave the size short of the file's: set it.
+        fs.ftruncateSync(fd, pos);
       }
-      await inFlight;
-      if (inFlightBlob) pool.give(inFlightBlob);
-      if (written !== pos) fs.ftruncateSync(fd, pos);
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.fchownSync(fd, e.uid, e.gid);
       if ((e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0) fs.fchmodSync(fd, e.mode);
       const t = Number(e.mtime / 1000n) / 1e6;
