@@ -233,10 +233,12 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   };
 
   /**
-   * Writes one file. Small files arrive with all their blobs already fetched and verified (so a damaged
-   * file never even gets a temp file); large ones are fetched a few chunks ahead of the writer. File
-   * system calls are synchronous: on this class of machine they are several times faster than the
-   * thread-pool versions for many small files, while fetching and decompressing run ahead concurrently.
+   * Writes one file. Small files arrive with all their blobs already fetched (so a damaged file never
+   * even gets a temp file): in folders this restore created the file-writer worker checks and creates
+   * them, elsewhere (where collisions with existing files are checked file by file) this thread does.
+   * Large files are opened here and their chunks, fetched a few ahead, are checked and written by the
+   * worker. File system calls are synchronous: on this class of machine they are several times faster
+   * than the thread-pool versions for many small files.
    */
   const writeFile = async (job: FileJob) => {
     const { abs, e, rel, frame } = job;
