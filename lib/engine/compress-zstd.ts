@@ -21,30 +21,48 @@ let binding: ZstdBinding | null | undefined;
  * The native binding, or null when it is not installed for this platform. The package's main module
  * wraps the binding in functions that drop the `level` argument (so every blob was compressed at
  * zstd's default level 3); its `bindings.js` is the napi-rs loader itself and honours the level.
+ * The specifiers are literals so that bundlers (Next.js) see them and leave the package external.
  */
 export function zstdBinding(): ZstdBinding | null {
   if (binding === undefined) {
-    const path = zstdBindingPath();
-    binding = path ? (createRequire(import.meta.url)(path) as ZstdBinding) : null;
+    const require = createRequire(import.meta.url);
+    binding = null;
+    try {
+      binding = require('@mongodb-js/zstd/bindings.js') as ZstdBinding;
+    } catch {
+      try {
+        binding = require('@mongodb-js/zstd') as ZstdBinding;
+      } catch {
+        // Not installed for this platform: `auto` falls back to brotli; zstd blobs cannot be read.
+      }
+    }
   }
   return binding;
 }
 
 let bindingPath: string | null | undefined;
 
-/** The file `zstdBinding` loads (for worker threads, which load it themselves), or null. */
+/**
+ * The file of the binding, for worker threads (which load it themselves), or null when it cannot be
+ * found; callers then leave zstd to the main thread. Resolved at run time through
+ * `process.getBuiltinModule`, which bundlers do not treat as a module reference (Turbopack rewrote a
+ * `require.resolve` here into paths of its build machine), from this module and then from the
+ * program's own file.
+ */
 export function zstdBindingPath(): string | null {
   if (bindingPath === undefined) {
     bindingPath = null;
-    const require = createRequire(import.meta.url);
-    for (const name of ['@mongodb-js/zstd/bindings.js', '@mongodb-js/zstd']) {
+    if (!zstdBinding()) return bindingPath;
+    const { createRequire: requireFrom } = process.getBuiltinModule('node:module');
+    const bases = [import.meta.url, process.argv[1]].filter((b): b is string => typeof b === 'string' && b.length > 0);
+    for (const base of bases) {
       try {
-        const path = require.resolve(name);
-        require(path);
+        const path = requireFrom(base).resolve(['@mongodb-js', 'zstd', 'bindings.js'].join('/'));
+        requireFrom(base)(path);
         bindingPath = path;
         break;
       } catch {
-        // Not installed for this platform (or not at all): try the next, else null.
+        // Not resolvable from there: try the next base, else null.
       }
     }
   }

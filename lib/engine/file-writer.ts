@@ -50,7 +50,7 @@ export interface ChunkOrder {
   parts: FilePart[];
 }
 
-/** One blob of a FileOrder: its payload's length in the batch, codec, plaintext length and id (hex). */
+/** One blob of an order: its payload's length in the batch, codec, plaintext length and id (hex). */
 export interface FilePart {
   length: number;
   codec: 'none' | 'zstd';

@@ -206,6 +206,8 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
   };
 
+  /** Whether the file-writer worker can load the zstd binding itself (see zstdBindingPath). */
+  const workerZstd = zstdBindingPath() !== null;
   /** Blob buffers go back here once written, so a restore reuses a few buffers (see BufferPool). */
   const pool = new BufferPool();
   /** Reads and verifies one chunk, checking its length against the tree. */
@@ -219,14 +221,16 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
 
   /**
    * Reads one chunk for the file-writer worker: decrypted (tag checked) and, for zstd, bound-checked
-   * here; decompressed and checked against its id there. Other codecs are decompressed here and sent
-   * as `none`: the worker still checks the id.
+   * here; decompressed and checked against its id there. Other codecs (and zstd when the worker
+   * cannot load its binding) are decompressed here and sent as `none`: the worker still checks the id.
    */
   const fetchPayload = async (c: ContentRef): Promise<Payload> => {
     const p = await repo.readBlobPayload(c.id, BLOB_DATA, signal, pool);
     const id = c.id.toString('hex');
     if (p.rawLength !== c.length) throw new IntegrityError(`data blob ${id} has ${p.rawLength} bytes, the tree says ${c.length}`, id);
-    if (p.codec === 'none' || p.codec === 'zstd') return { part: { codec: p.codec, rawLength: p.rawLength, id }, payload: p.payload };
+    if (p.codec === 'none' || (p.codec === 'zstd' && workerZstd)) {
+      return { part: { codec: p.codec, rawLength: p.rawLength, id }, payload: p.payload };
+    }
     const plain = await decompress(p.codec as Codec, p.payload, p.rawLength, p.object);
     if (plain !== p.payload) pool.give(p.payload);
     return { part: { codec: 'none', rawLength: p.rawLength, id }, payload: plain };
