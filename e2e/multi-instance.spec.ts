@@ -168,8 +168,9 @@ test.describe.serial('several instances on one PostgreSQL database', () => {
     SRC = path.join(base, 'files', 'documents');
     fs.mkdirSync(SRC, { recursive: true });
     fs.writeFileSync(path.join(SRC, 'notes.txt'), 'several instances\n');
-    // Big enough that the first backup runs for a few seconds, so its progress can be watched.
-    fs.writeFileSync(path.join(SRC, 'big.bin'), crypto.randomBytes(48 * 1024 * 1024));
+    // Big enough that the first backup runs for a few seconds, so its progress can be watched from both
+    // servers (48 MiB of random data took about 0.3 s once packs were written two at a time).
+    for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(SRC, `big-${i}.bin`), crypto.randomBytes(32 * 1024 * 1024));
     // Through the slow link (SLOW_RATE while a test needs a running job) this takes far longer than the tests
     // wait. It is more than the engine keeps in flight (two packs being written, two open), so reading is
     // still going on, and a cancel is seen, as soon as a pack upload finishes.
