@@ -57,8 +57,9 @@ export function zstdBindingPath(): string | null {
     const bases = [import.meta.url, process.argv[1]].filter((b): b is string => typeof b === 'string' && b.length > 0);
     for (const base of bases) {
       try {
-        const path = requireFrom(base).resolve(['@mongodb-js', 'zstd', 'bindings.js'].join('/'));
-        requireFrom(base)(path);
+        const require = requireFrom(base);
+        const path = require.resolve(['@mongodb-js', 'zstd', 'bindings.js'].join('/'));
+        require(path);
         bindingPath = path;
         break;
       } catch {

@@ -5,8 +5,8 @@
  * snapshot of many small files those calls, not the cryptography, were most of a restore's time on
  * one thread.
  *
- * Work is sent in batches: blob payloads (decrypted, the AES-GCM tag checked and zstd frames
- * bound-checked by `readBlobPayload`) copied into one buffer that is transferred (not copied) to the
+ * Work is sent in batches: blob payloads (decrypted and their AES-GCM tag checked by `readBlobPayload`,
+ * zstd frames bound-checked by restore) copied into one buffer that is transferred (not copied) to the
  * worker, names as latin1 strings (byte-exact, and a string is cheap to send where a Buffer view
  * would copy the slab under it). The worker decompresses each zstd payload and checks every blob's
  * length and id (HMAC-SHA-256 under the id key, or SHA-256) before writing a byte of it. That took the
@@ -96,33 +96,27 @@ async function plain(part, payload) {
   if (id.length !== 32 || !crypto.timingSafeEqual(h.update(data).digest(), id)) throw integrity(part, 'does not match its id (damaged or substituted)');
   return data;
 }
+// Writes the chunks from pos on, leaving all-zero ones as holes; returns where the last write ended.
 function writeAt(fd, pos, chunks) {
+  let written = pos;
   for (const chunk of chunks) {
     const length = chunk.length;
     if (length > 0 && !(length >= HOLE_MIN && isZero(chunk))) {
       let off = 0;
       while (off < length) off += fs.writeSync(fd, chunk, off, length - off, pos + off);
+      written = pos + length;
     }
     pos += length;
   }
+  return written;
 }
 function create(order, chunks) {
   const tmp = Buffer.from(order.tmp, 'latin1');
   const fd = fs.openSync(tmp, FLAGS, order.openMode);
   let ok = false;
   try {
-    let pos = 0;
-    let written = 0;
-    for (const chunk of chunks) {
-      const length = chunk.length;
-      if (length > 0 && !(length >= HOLE_MIN && isZero(chunk))) {
-        let off = 0;
-        while (off < length) off += fs.writeSync(fd, chunk, off, length - off, pos + off);
-        written = pos + length;
-      }
-      pos += length;
-    }
-    if (written !== pos) fs.ftruncateSync(fd, pos);
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    if (writeAt(fd, 0, chunks) !== size) fs.ftruncateSync(fd, size);
     if (order.chown) fs.fchownSync(fd, order.chown.uid, order.chown.gid);
     if (order.chmod >= 0) fs.fchmodSync(fd, order.chmod);
     fs.futimesSync(fd, order.time, order.time);

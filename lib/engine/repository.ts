@@ -6,7 +6,6 @@ import crypto from 'node:crypto';
 import { gearTable } from './chunker';
 import { BlobIndex, PENDING_PACK } from './blob-index';
 import { decompress, type Codec } from './compress';
-import { zstdOutputBound } from './compress-zstd';
 import { parseConfig, serializeConfig, configMac, verifyConfigMac, type RepoConfig } from './config';
 import { BLOB_TREE, deriveKeys, openBlobPayload, openBlobPayloadInto, packKey, sha256Hex, verifyBlobId, type BlobType, type RepoCrypto } from './crypto';
 import { EngineError, IntegrityError, NotARepositoryError, NotFoundError, SnapshotNotFoundError, WrongPassphraseError } from './errors';
@@ -248,10 +247,10 @@ export class RepositoryCore {
   }
 
   /**
-   * The first half of `readBlob`: reads and decrypts one blob (the AES-GCM tag is checked) and, for
-   * zstd, checks the frame's bound (`zstdOutputBound`), but neither decompresses it nor checks its id.
-   * The caller must do both before using a byte of it (restore hands such payloads to its file
-   * writer, which does). `object` names the blob and its pack for errors.
+   * The first half of `readBlob`: reads and decrypts one blob (the AES-GCM tag is checked), but
+   * neither decompresses it nor checks its id. The caller must do both before using a byte of it,
+   * with `decompress` or, decompressing elsewhere, after `zstdOutputBound` (restore hands such payloads
+   * to its file writer). `object` names the blob and its pack for errors.
    */
   async readBlobPayload(
     id: Buffer,
@@ -288,7 +287,6 @@ export class RepositoryCore {
         : openBlobPayload(this.crypto, pack.key, ref, stored, object);
       pool?.give(stored);
     }
-    if (codec === 'zstd') zstdOutputBound(payload, loc.rawLength, object, object);
     return { payload, codec, rawLength: loc.rawLength, object };
   }
 

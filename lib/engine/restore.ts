@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BufferPool } from './buffer-pool';
 import { decompress, type Codec } from './compress';
-import { zstdBindingPath } from './compress-zstd';
+import { zstdBindingPath, zstdOutputBound } from './compress-zstd';
 import { FileWriter, type FileOutcome, type FilePart } from './file-writer';
 import { BLOB_DATA } from './crypto';
 import { AbortedError, DiskFullError, EngineError, IntegrityError, UnsafePathError } from './errors';
@@ -97,6 +97,11 @@ const isZero = (b: Buffer) => {
 function writeAllSync(fd: number, b: Buffer, pos: number): void {
   let off = 0;
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off, pos + off);
+}
+
+/** The error a failed FileWriter outcome stands for: IntegrityError for a blob that failed its checks. */
+function outcomeError(o: NonNullable<FileOutcome>): Error {
+  return o.code === 'EINTEGRITY' ? new IntegrityError(o.message, o.blob) : Object.assign(new Error(o.message), { code: o.code });
 }
 
 /** A blob for the file-writer worker (see `fetchPayload`). */
@@ -206,16 +211,24 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
   };
 
-  /** Whether the file-writer worker can load the zstd binding itself (see zstdBindingPath). */
-  const workerZstd = zstdBindingPath() !== null;
+  /** The zstd binding's file for the file-writer worker, or null: zstd is then decompressed here. */
+  const workerZstd = zstdBindingPath();
   /** Blob buffers go back here once written, so a restore reuses a few buffers (see BufferPool). */
   const pool = new BufferPool();
+  /** Refuses a blob whose length is not the one the tree records for it. */
+  const checkTreeLength = (c: ContentRef, length: number) => {
+    if (length !== c.length) {
+      const id = c.id.toString('hex');
+      throw new IntegrityError(`data blob ${id} has ${length} bytes, the tree says ${c.length}`, id);
+    }
+  };
+  /** The file-writer worker, started with the first file or chunk it is given. */
+  let writer: FileWriter | undefined;
+  const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd));
   /** Reads and verifies one chunk, checking its length against the tree. */
   const fetchChunk = async (c: ContentRef): Promise<Buffer> => {
     const blob = await repo.readBlob(c.id, BLOB_DATA, signal, pool);
-    if (blob.length !== c.length) {
-      throw new IntegrityError(`data blob ${c.id.toString('hex')} has ${blob.length} bytes, the tree says ${c.length}`, c.id.toString('hex'));
-    }
+    checkTreeLength(c, blob.length);
     return blob;
   };
 
@@ -227,8 +240,11 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const fetchPayload = async (c: ContentRef): Promise<Payload> => {
     const p = await repo.readBlobPayload(c.id, BLOB_DATA, signal, pool);
     const id = c.id.toString('hex');
-    if (p.rawLength !== c.length) throw new IntegrityError(`data blob ${id} has ${p.rawLength} bytes, the tree says ${c.length}`, id);
-    if (p.codec === 'none' || (p.codec === 'zstd' && workerZstd)) {
+    checkTreeLength(c, p.rawLength);
+    if (p.codec === 'none') return { part: { codec: p.codec, rawLength: p.rawLength, id }, payload: p.payload };
+    if (p.codec === 'zstd' && workerZstd) {
+      // The worker's binding has no output limit: the frame's bound is checked here first.
+      zstdOutputBound(p.payload, p.rawLength, p.object, p.object);
       return { part: { codec: p.codec, rawLength: p.rawLength, id }, payload: p.payload };
     }
     const plain = await decompress(p.codec as Codec, p.payload, p.rawLength, p.object);
@@ -264,8 +280,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       // A small file in a folder this restore created: the worker checks its blobs and creates it
       // (see file-writer.ts).
       const payloads = await job.payloads;
-      writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, zstdBindingPath());
-      const { outcome } = await writer.write(
+      const { outcome } = await fileWriter().write(
         {
           tmp: tmp.toString('latin1'),
           dest: dest.toString('latin1'),
@@ -317,8 +332,9 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       } else {
         // Large files: the worker decompresses each chunk, checks it against its id and writes it at
         // its offset (see file-writer.ts), while this thread reads and decrypts the next ones.
-        const w = (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, zstdBindingPath()));
+        const w = fileWriter();
         const outcomes: Promise<FileOutcome>[] = [];
+        let settled: FileOutcome[] = [];
         try {
           for (let i = 0; i < content.length; i++) {
             if (signal?.aborted) throw new AbortedError();
@@ -335,14 +351,10 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
         } finally {
           // The worker may still be writing through fd: never close it before every chunk is done.
           await w.sendNow();
-          await Promise.all(outcomes);
+          settled = await Promise.all(outcomes);
         }
-        const failed = (await Promise.all(outcomes)).find((o) => o !== null);
-        if (failed) {
-          throw failed.code === 'EINTEGRITY'
-            ? new IntegrityError(failed.message, failed.blob)
-            : Object.assign(new Error(failed.message), { code: failed.code });
-        }
+        const failed = settled.find((o) => o !== null);
+        if (failed) throw outcomeError(failed);
         // Holes (and a last all-zero chunk) leave the size short of the file's: set it.
         fs.ftruncateSync(fd, pos);
       }
@@ -364,11 +376,9 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     result.files++;
   };
 
-  /** The worker creating small files, started with the first one; and the outcomes not yet counted. */
-  let writer: FileWriter | undefined;
+  /** Counts a file the worker created, or records why it could not. */
   const settle = (o: FileOutcome, rel: string[], size: number) => {
-    if (o?.code === 'EINTEGRITY') onError(new IntegrityError(o.message, o.blob), rel);
-    else if (o) onError(Object.assign(new Error(o.message), { code: o.code }), rel);
+    if (o) onError(outcomeError(o), rel);
     else {
       result.files++;
       result.bytes += size;
