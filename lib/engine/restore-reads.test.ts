@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { zstdBinding } from './compress-zstd';
+import { IntegrityError } from './errors';
 import { initRepository, openRepository } from './index';
 import { LocalStorage } from './storage/local';
 import { cleanup, describeTree, TEST_CHUNKER, tempDir, text } from './test-helpers';
@@ -59,5 +61,50 @@ describe('restore reads', () => {
     expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
     expect(storage.windows).toBeGreaterThan(2);
     expect(storage.most).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('restore of hostile zstd frames', () => {
+  it('refuses a frame asking for a 2 TiB window before any decoder sees it, and restores the rest', async () => {
+    const src = tempDir('coffer-src');
+    dirs.push(src);
+    const dir = tempDir('coffer-repo');
+    dirs.push(dir);
+    const repo = await initRepository(new LocalStorage(dir, { durable: false }), { encryption: 'none', chunker: TEST_CHUNKER, packSize: 1 << 20 });
+    // Each file is one blob (below the chunker's minimum) and compresses well: stored as zstd.
+    fs.writeFileSync(path.join(src, 'a.txt'), text(900, 1));
+    fs.writeFileSync(path.join(src, 'b.txt'), text(900, 2));
+    const { snapshot } = await repo.backup([src], {});
+    await repo.close();
+    // In a plain repository blobs are stored as they are: find a.txt's frame in its pack and make its
+    // header ask for a 2 TiB window (what a decoder would allocate), keeping every length as it was.
+    const dataDir = path.join(dir, 'data');
+    const packs = fs.readdirSync(dataDir, { recursive: true }).map(String).filter((f) => /[0-9a-f]{64}$/.test(f)).map((f) => path.join(dataDir, f));
+    // Compression is deterministic: the frame the backup stored is the one compressing a.txt gives.
+    const frame = await zstdBinding()!.compress(fs.readFileSync(path.join(src, 'a.txt')), 1);
+    let hit: { p: string; bytes: Buffer; i: number } | undefined;
+    for (const p of packs) {
+      const bytes = fs.readFileSync(p);
+      const i = bytes.indexOf(frame);
+      if (i >= 0) hit = { p, bytes, i };
+    }
+    expect(hit).toBeDefined();
+    const { p, bytes, i } = hit!;
+    // Frame header: magic, descriptor byte, then (not single-segment) the window descriptor.
+    expect((bytes[i + 4]! >> 5) & 1).toBe(0);
+    bytes[i + 5] = 0xf8;
+    fs.writeFileSync(p, bytes);
+
+    const again = await openRepository(new LocalStorage(dir, { durable: false }), {});
+    const target = tempDir('coffer-target');
+    dirs.push(target);
+    const result = await again.restore(snapshot.id, target);
+    await again.close();
+    expect(result.failures.map((f) => f.path)).toEqual([`${path.basename(src)}/a.txt`]);
+    expect(result.failures[0]!.error).toBeInstanceOf(IntegrityError);
+    // The message of the frame check, not of a decoder that was handed the frame.
+    expect(result.failures[0]!.error.message).toMatch(/is not a valid zstd blob \(window of \d+ bytes\)/);
+    expect(fs.existsSync(path.join(target, path.basename(src), 'a.txt'))).toBe(false);
+    expect(fs.readFileSync(path.join(target, path.basename(src), 'b.txt')).equals(fs.readFileSync(path.join(src, 'b.txt')))).toBe(true);
   });
 });
