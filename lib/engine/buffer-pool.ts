@@ -17,6 +17,9 @@ export class BufferPool {
   /** Memory this pool allocated: `give` ignores anything else, so a stray view cannot enter the pool. */
   private owned = new WeakSet<ArrayBufferLike>();
 
+  /** `maxIdle`: the idle bytes kept in all size classes. */
+  constructor(private readonly maxIdle = MAX_IDLE_BYTES) {}
+
   /** A buffer of exactly `size` bytes (a view of a pooled one); contents are undefined. */
   take(size: number): Buffer {
     if (size < 1 << MIN_CLASS) return Buffer.allocUnsafe(size);
@@ -40,7 +43,7 @@ export class BufferPool {
     if (view.byteOffset !== 0 || !Number.isInteger(cls) || cls < MIN_CLASS) return;
     let list = this.free.get(cls);
     if (!list) this.free.set(cls, (list = []));
-    if (list.length < PER_CLASS && this.idle + buf.length <= MAX_IDLE_BYTES) {
+    if (list.length < PER_CLASS && this.idle + buf.length <= this.maxIdle) {
       list.push(buf);
       this.idle += buf.length;
     }

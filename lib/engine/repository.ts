@@ -20,6 +20,25 @@ import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker';
 
 const WINDOW = 4 * 1024 * 1024;
 const MAX_WINDOW_READS = 2;
+/** Windows kept (see readStored). */
+const WINDOWS = 4;
+
+/** A read window: `WINDOW` bytes of a pack, and the readers using it now. */
+interface Window {
+  pack: string;
+  start: number;
+  end: number;
+  data: Promise<Buffer>;
+  users: number;
+  evicted: boolean;
+}
+
+/** Stored blob bytes and how to hand back their memory once they are decrypted or copied. */
+interface Stored {
+  bytes: Buffer;
+  window: boolean;
+  release: () => void;
+}
 
 /** A pack known from an index. */
 export interface PackInfo {
@@ -59,7 +78,7 @@ export class RepositoryCore {
   private indexLoaded: Promise<void> = Promise.resolve();
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
-  private windows: { pack: string; start: number; end: number; data: Promise<Buffer> }[] = [];
+  private windows: Window[] = [];
   /** Window reads in progress (see readStored). */
   private windowReads = 0;
 
@@ -267,7 +286,7 @@ export class RepositoryCore {
     if (!pack || loc.pack === PENDING_PACK) throw new IntegrityError(`${what} is not stored yet`, hex);
     const object = `${what} in pack ${pack.id}`;
     if (loc.type !== type) throw new IntegrityError(`${object} has the wrong type`, hex);
-    let stored: Buffer;
+    let stored: Stored;
     try {
       stored = await this.readStored(pack, loc.offset, loc.length, signal, pool);
     } catch (cause) {
@@ -280,13 +299,18 @@ export class RepositoryCore {
     const codec = this.codecs[loc.codec]!;
     const ref = { type, id, rawLength: loc.rawLength, codec };
     // Buffers that held bytes failing a check are not given back: an error drops them.
-    let payload = stored;
+    let payload: Buffer;
     if (pack.key) {
       payload = pool
-        ? openBlobPayloadInto(this.crypto, pack.key, ref, stored, pool.take(Math.max(0, stored.length - 28)), object)
-        : openBlobPayload(this.crypto, pack.key, ref, stored, object);
-      pool?.give(stored);
-    }
+        ? openBlobPayloadInto(this.crypto, pack.key, ref, stored.bytes, pool.take(Math.max(0, stored.bytes.length - 28)), object)
+        : openBlobPayload(this.crypto, pack.key, ref, stored.bytes, object);
+      stored.release();
+    } else if (stored.window && pool) {
+      // The window's memory goes back to the pool: the caller gets a copy.
+      payload = pool.take(stored.bytes.length);
+      stored.bytes.copy(payload);
+      stored.release();
+    } else payload = stored.bytes; // the caller's now
     return { payload, codec, rawLength: loc.rawLength, object };
   }
 
@@ -295,15 +319,21 @@ export class RepositoryCore {
    * pack: a restore reads blobs in roughly pack order, so this turns thousands of tiny reads into a few
    * large ones. A window that cannot be read (a truncated pack) falls back to the exact range.
    */
-  private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Buffer> {
+  private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Stored> {
     const name = packPath(pack.id);
-    if (length >= WINDOW / 4) return this.storage.readRange(name, offset, length, signal, pool?.take(length));
+    const exact = async (): Promise<Stored> => {
+      const bytes = await this.storage.readRange(name, offset, length, signal, pool?.take(length));
+      return { bytes, window: false, release: () => pool?.give(bytes) };
+    };
+    if (length >= WINDOW / 4) return exact();
     for (const w of this.windows) {
       if (w.pack === pack.id && offset >= w.start && offset + length <= w.end) {
+        w.users++;
         try {
           const data = await w.data;
-          return data.subarray(offset - w.start, offset - w.start + length);
+          return { bytes: data.subarray(offset - w.start, offset - w.start + length), window: true, release: () => this.leaveWindow(w, pool) };
         } catch {
+          this.leaveWindow(w, pool);
           break;
         }
       }
@@ -312,24 +342,45 @@ export class RepositoryCore {
     // Windows pay off when blobs are read in pack order. After a prune has repacked them, a restore's
     // prefetched files scatter over many packs and every blob would start a window of its own: at
     // most MAX_WINDOW_READS are read at once, other blobs are read exactly.
-    if (end < offset + length || this.windowReads >= MAX_WINDOW_READS) return this.storage.readRange(name, offset, length, signal, pool?.take(length));
+    if (end < offset + length || this.windowReads >= MAX_WINDOW_READS) return exact();
     this.windowReads++;
-    const data = this.storage.readRange(name, offset, end - offset, signal);
+    const data = this.storage.readRange(name, offset, end - offset, signal, pool?.take(WINDOW));
     void data.then(
       () => this.windowReads--,
       () => this.windowReads--,
     );
-    const w = { pack: pack.id, start: offset, end, data };
+    const w: Window = { pack: pack.id, start: offset, end, data, users: 1, evicted: false };
     w.data.catch(() => undefined);
     this.windows.unshift(w);
-    if (this.windows.length > 4) this.windows.pop();
-    try {
-      const data = await w.data;
-      return data.subarray(0, length);
-    } catch {
-      this.windows = this.windows.filter((x) => x !== w);
-      return this.storage.readRange(name, offset, length, signal);
+    if (this.windows.length > WINDOWS) {
+      const old = this.windows.pop()!;
+      old.evicted = true;
+      old.users++;
+      this.leaveWindow(old, pool);
     }
+    try {
+      const bytes = await w.data;
+      return { bytes: bytes.subarray(0, length), window: true, release: () => this.leaveWindow(w, pool) };
+    } catch {
+      this.leaveWindow(w, pool);
+      this.windows = this.windows.filter((x) => x !== w);
+      return exact();
+    }
+  }
+
+  /**
+   * Ends one use of a window. An evicted window's memory goes back to the pool once its read has
+   * finished and nobody holds a view of it: every reader counts as a user from choosing the window
+   * until its bytes are decrypted or copied (`release`), so the memory is never reused under a reader.
+   */
+  private leaveWindow(w: Window, pool: BufferPool | undefined): void {
+    if (--w.users > 0 || !w.evicted || !pool) return;
+    w.data.then(
+      (bytes) => {
+        if (w.users === 0) pool.give(bytes);
+      },
+      () => undefined,
+    );
   }
 
   /** Loads and parses a tree blob (cached: trees are immutable). */

@@ -64,6 +64,50 @@ describe('restore reads', () => {
   });
 });
 
+/** Local storage whose reads finish after random delays (out of order), recording window buffers. */
+class ShuffledStorage extends LocalStorage {
+  windowBuffers: ArrayBufferLike[] = [];
+  private seed = 7;
+  override async readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
+    const size = name.startsWith('data/') ? (await this.stat(name))?.size : undefined;
+    if (into && size !== undefined && offset + length === size) this.windowBuffers.push(into.buffer);
+    this.seed = (this.seed * 1103515245 + 12345) % 2 ** 31;
+    await new Promise((resolve) => setTimeout(resolve, this.seed % 4));
+    return super.readRange(name, offset, length, signal, into);
+  }
+}
+
+describe('restore read windows', () => {
+  it('reuses a window\'s memory only once nobody reads it: byte-exact restores with reads finishing out of order', async () => {
+    const src = tempDir('coffer-src');
+    dirs.push(src);
+    const dir = tempDir('coffer-repo');
+    dirs.push(dir);
+    const repo = await initRepository(new LocalStorage(dir, { durable: false }), {
+      encryption: 'aes-256-gcm',
+      passphrase: 'pw',
+      chunker: TEST_CHUNKER,
+      packSize: 64 * 1024,
+    });
+    let snapshot;
+    for (let round = 0; round < 6; round++) {
+      for (let i = round; i < 300; i += 6) fs.writeFileSync(path.join(src, `f${String(i).padStart(3, '0')}`), text(200 + (i % 50) * 40, i));
+      ({ snapshot } = await repo.backup([src], { compression: 'off' }));
+    }
+    await repo.close();
+    const shuffled = new ShuffledStorage(dir, { durable: false });
+    const again = await openRepository(shuffled, { passphrase: 'pw' });
+    const target = tempDir('coffer-target');
+    dirs.push(target);
+    const result = await again.restore(snapshot!.id, target);
+    await again.close();
+    expect(result.failures).toEqual([]);
+    expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
+    // Window memory was handed back and read into again.
+    expect(new Set(shuffled.windowBuffers).size).toBeLessThan(shuffled.windowBuffers.length);
+  });
+});
+
 describe('restore of hostile zstd frames', () => {
   it('refuses a frame asking for a 2 TiB window before any decoder sees it, and restores the rest', async () => {
     const src = tempDir('coffer-src');

@@ -60,6 +60,8 @@ const LOOKAHEAD = 3;
 /** Bounds of the queue of files fetched ahead: count and bytes. */
 const QUEUE_FILES = 64;
 const QUEUE_BYTES = 8 * 1024 * 1024;
+/** Idle bytes restore's buffer pool keeps. */
+const RESTORE_POOL_IDLE = 32 * 1024 * 1024;
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
@@ -214,7 +216,10 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   /** The zstd binding's file for the file-writer worker, or null: zstd is then decompressed here. */
   const workerZstd = zstdBindingPath();
   /** Blob buffers go back here once written, so a restore reuses a few buffers (see BufferPool). */
-  const pool = new BufferPool();
+  // More idle memory than a backup's pool: restore's reads, decryptions and batch copies of large
+  // chunks take and give back buffers of several size classes at once, and a buffer dropped for lack
+  // of room is garbage the next take replaces with fresh memory.
+  const pool = new BufferPool(RESTORE_POOL_IDLE);
   /** Refuses a blob whose length is not the one the tree records for it. */
   const checkTreeLength = (c: ContentRef, length: number) => {
     if (length !== c.length) {
