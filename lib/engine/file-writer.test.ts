@@ -101,6 +101,36 @@ describe('FileWriter', () => {
     expect(fs.readdirSync(dir)).toEqual(['good']);
   });
 
+  it('decodes many small zstd files of a batch together, and a file given another file\'s frame fails alone with the exact reason', async () => {
+    const dir = tempDir('coffer-fw');
+    dirs.push(dir);
+    const writer = newWriter();
+    const zstd = zstdBinding()!;
+    const texts = Array.from({ length: 40 }, (_, i) => Buffer.from(`file ${i} `.repeat(200 + i * 13)));
+    const frames = await Promise.all(texts.map((t) => zstd.compress(t, 1)));
+    // Files 5 and 6 have each other's frames: the group decodes to the right total length, but their
+    // pieces are shifted; each must fail with its own length mismatch, the 38 others be created.
+    const swapped = new Map([
+      [5, 6],
+      [6, 5],
+    ]);
+    const writes = [];
+    for (const [i, text] of texts.entries()) {
+      const frame = frames[swapped.get(i) ?? i]!;
+      writes.push(await writer.write(order(dir, `z${i}`), [{ codec: 'zstd', rawLength: text.length, id: idOf(text) }], [frame]));
+    }
+    await writer.flush();
+    const outcomes = await Promise.all(writes.map((w) => w.outcome));
+    await writer.close();
+    expect(outcomes.map((o, i) => (o ? i : null)).filter((i) => i !== null)).toEqual([5, 6]);
+    expect(outcomes[5]?.message).toMatch(/decompresses to \d+ bytes instead of the recorded/);
+    expect(outcomes[6]?.code).toBe('EINTEGRITY');
+    for (const [i, text] of texts.entries()) {
+      if (!swapped.has(i)) expect([i, fs.readFileSync(path.join(dir, `z${i}`)).equals(text)]).toEqual([i, true]);
+    }
+    expect(fs.readdirSync(dir).length).toBe(38);
+  });
+
   it('writes checked chunks of an open file at their offsets, leaves all-zero chunks as holes, and refuses a bad one', async () => {
     const dir = tempDir('coffer-fw');
     dirs.push(dir);
