@@ -72,7 +72,7 @@ const zstd = workerData.zstdPath ? require(workerData.zstdPath) : null;
 const idKey = workerData.idKey ? Buffer.from(workerData.idKey) : null;
 const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 const HOLE_MIN = 4096;
-// Writes and hashes of at least this many bytes go to the thread pool.
+// Writes of at least this many bytes go to the thread pool.
 const ASYNC_MIN = 256 * 1024;
 const RUNNING_ORDERS = 32;
 const RUNNING_BYTES = 16 * 1024 * 1024;
@@ -91,7 +91,7 @@ function integrity(part, why) {
 async function plain(part, payload, decoded) {
   if (decoded) {
     const data = await decoded.catch(() => null);
-    if (data && data.length === part.rawLength && (await matches(part, data))) return data;
+    if (data && data.length === part.rawLength && matches(part, data)) return data;
   }
   let data = payload;
   if (part.codec === 'zstd') {
@@ -103,20 +103,16 @@ async function plain(part, payload, decoded) {
     }
   } else if (part.codec !== 'none') throw integrity(part, 'has an unexpected codec ' + part.codec);
   if (data.length !== part.rawLength) throw integrity(part, 'decompresses to ' + data.length + ' bytes instead of the recorded ' + part.rawLength);
-  if (!(await matches(part, data))) throw integrity(part, 'does not match its id (damaged or substituted)');
+  if (!matches(part, data)) throw integrity(part, 'does not match its id (damaged or substituted)');
   return data;
 }
-async function matches(part, data) {
+function matches(part, data) {
   const id = Buffer.from(part.id, 'hex');
-  return id.length === 32 && crypto.timingSafeEqual(await idOf(data), id);
+  return id.length === 32 && crypto.timingSafeEqual(idOf(data), id);
 }
-// A blob's id: HMAC-SHA-256 under the id key, or SHA-256. Large blobs are hashed on the thread pool
-// (Web Crypto runs there), so this thread goes on creating files meanwhile.
-const subtle = crypto.webcrypto.subtle;
-const hmacKey = idKey ? subtle.importKey('raw', idKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']) : null;
-async function idOf(data) {
-  if (data.length < ASYNC_MIN) return (idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256')).update(data).digest();
-  return Buffer.from(hmacKey ? await subtle.sign('HMAC', await hmacKey, data) : await subtle.digest('SHA-256', data));
+// A blob's id: HMAC-SHA-256 under the id key, or SHA-256.
+function idOf(data) {
+  return (idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256')).update(data).digest();
 }
 const write = (fd, b, off, length, pos) =>
   new Promise((resolve, reject) => fs.write(fd, b, off, length, pos, (error, n) => (error ? reject(error) : resolve(n))));
@@ -296,8 +292,7 @@ export class FileWriter {
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     });
     this.worker.on('message', ({ id, outcomes, buffer }: { id: number; outcomes: FileOutcome[]; buffer: ArrayBuffer }) => {
-      const spare = this.spare.get(buffer.byteLength) ?? [];
-      if ((spare.length + 1) * buffer.byteLength <= SPARE_BYTES) this.spare.set(buffer.byteLength, [...spare, buffer]);
+      this.keep(buffer);
       const done = this.waiting.get(id)!;
       this.waiting.delete(id);
       outcomes.forEach((o, i) => done[i]!(o));
@@ -354,12 +349,14 @@ export class FileWriter {
     if (this.failure) return { outcome: Promise.resolve({ code: undefined, message: this.failure.message }) };
     let size = 0;
     for (const c of chunks) size += c.length;
-    if (this.batch.bytes + size > this.batch.data.length) await this.send(size);
+    // Callers may queue concurrently (restore writes large files in the background): after a wait the
+    // batch being filled may be another one, with less room, so the check is repeated.
+    while (this.batch.bytes + size > this.batch.data.length) await this.send(size);
     const b = this.batch;
     const outcome = new Promise<FileOutcome>((resolve) => b.done.push(resolve));
     b.orders.push({ ...order, parts: parts.map((p, i) => ({ ...p, length: chunks[i]!.length })) });
     for (const c of chunks) b.bytes += c.copy(b.data, b.bytes);
-    if (b.orders.length >= BATCH_FILES) await this.send(0);
+    if (b.orders.length >= BATCH_FILES && this.batch === b) await this.send(0);
     return { outcome };
   }
 
@@ -371,14 +368,24 @@ export class FileWriter {
   /** Sends the current batch (when it holds anything) and starts one with room for `next` bytes. */
   private async send(next: number): Promise<void> {
     const b = this.batch;
-    if (b.orders.length > 0) {
-      const id = this.next++;
-      this.waiting.set(id, b.done);
-      const buffer = b.data.buffer as ArrayBuffer;
-      this.worker.postMessage({ id, buffer, orders: b.orders }, [buffer]);
-      await this.room(MAX_BATCHES - 1);
+    if (b.orders.length === 0 && next <= b.data.length) return;
+    // The next batch takes this one's place before any wait: nobody adds to a batch once it is sent.
+    this.batch = this.empty(next);
+    const buffer = b.data.buffer as ArrayBuffer;
+    if (b.orders.length === 0) {
+      this.keep(buffer);
+      return;
     }
-    if (b.orders.length > 0 || next > b.data.length) this.batch = this.empty(next);
+    const id = this.next++;
+    this.waiting.set(id, b.done);
+    this.worker.postMessage({ id, buffer, orders: b.orders }, [buffer]);
+    await this.room(MAX_BATCHES - 1);
+  }
+
+  /** Keeps a batch buffer for reuse, up to SPARE_BYTES of its size. */
+  private keep(buffer: ArrayBuffer): void {
+    const spare = this.spare.get(buffer.byteLength) ?? [];
+    if ((spare.length + 1) * buffer.byteLength <= SPARE_BYTES) this.spare.set(buffer.byteLength, [...spare, buffer]);
   }
 
   /** Sends what is queued and waits until every file sent so far is in place or failed. */
