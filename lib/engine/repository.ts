@@ -14,7 +14,7 @@ import type { BufferPool } from './buffer-pool';
 import { createKeySlot, openKeySlot } from './key-slot';
 import { packPath } from './pack';
 import { encodeSnapshot, parseSnapshot, type Snapshot } from './snapshot';
-import type { Storage } from './storage/storage';
+import type { RangeReader, Storage } from './storage/storage';
 import { parseTree, type TreeEntry } from './tree';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker';
 
@@ -79,6 +79,8 @@ export class RepositoryCore {
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
   private windows: Window[] = [];
+  /** The storage's read session while operations that read many blobs run (see `beginReads`). */
+  private reader: { session: RangeReader; users: number } | null = null;
   /** Window reads in progress (see readStored). */
   private windowReads = 0;
 
@@ -322,7 +324,7 @@ export class RepositoryCore {
   private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Stored> {
     const name = packPath(pack.id);
     const exact = async (): Promise<Stored> => {
-      const bytes = await this.storage.readRange(name, offset, length, signal, pool?.take(length));
+      const bytes = await (this.reader?.session ?? this.storage).readRange(name, offset, length, signal, pool?.take(length));
       return { bytes, window: false, release: () => pool?.give(bytes) };
     };
     if (length >= WINDOW / 4) return exact();
@@ -344,7 +346,7 @@ export class RepositoryCore {
     // most MAX_WINDOW_READS are read at once, other blobs are read exactly.
     if (end < offset + length || this.windowReads >= MAX_WINDOW_READS) return exact();
     this.windowReads++;
-    const data = this.storage.readRange(name, offset, end - offset, signal, pool?.take(WINDOW));
+    const data = (this.reader?.session ?? this.storage).readRange(name, offset, end - offset, signal, pool?.take(WINDOW));
     void data.then(
       () => this.windowReads--,
       () => this.windowReads--,
@@ -381,6 +383,24 @@ export class RepositoryCore {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * Reads blobs through the storage's read session (when it has one) until the returned function is
+   * called; sessions are shared by concurrent callers and closed when the last one ends.
+   */
+  beginReads(): () => Promise<void> {
+    if (!this.storage.openReader) return async () => undefined;
+    const r = (this.reader ??= { session: this.storage.openReader(), users: 0 });
+    r.users++;
+    let ended = false;
+    return async () => {
+      if (ended) return;
+      ended = true;
+      if (--r.users > 0) return;
+      if (this.reader === r) this.reader = null;
+      await r.session.close();
+    };
   }
 
   /** Loads and parses a tree blob (cached: trees are immutable). */

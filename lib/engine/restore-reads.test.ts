@@ -10,26 +10,47 @@ import { zstdBinding } from './compress-zstd';
 import { IntegrityError } from './errors';
 import { initRepository, openRepository } from './index';
 import { LocalStorage } from './storage/local';
+import type { RangeReader } from './storage/storage';
 import { cleanup, describeTree, TEST_CHUNKER, tempDir, text } from './test-helpers';
 
 const dirs: string[] = [];
 afterEach(() => cleanup(...dirs.splice(0)));
 
-/** Local storage that records how many whole-rest-of-pack reads (windows) run at once. */
-class CountingStorage extends LocalStorage {
+/**
+ * Local storage that passes every range read, its own and its read sessions', through `around`.
+ */
+abstract class WatchedStorage extends LocalStorage {
+  protected abstract around(name: string, offset: number, length: number, into: Buffer | undefined, read: () => Promise<Buffer>): Promise<Buffer>;
+  override readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
+    return this.around(name, offset, length, into, () => super.readRange(name, offset, length, signal, into));
+  }
+  override openReader(): RangeReader {
+    const session = super.openReader();
+    return {
+      readRange: (name, offset, length, signal, into) => this.around(name, offset, length, into, () => session.readRange(name, offset, length, signal, into)),
+      close: () => session.close(),
+    };
+  }
+  /** Whether a read runs to the end of its pack file: a window (an exact blob read ends before the pack's header). */
+  protected async isWindow(name: string, offset: number, length: number): Promise<boolean> {
+    const size = name.startsWith('data/') ? (await this.stat(name))?.size : undefined;
+    return size !== undefined && offset + length === size;
+  }
+}
+
+/** Records how many windows are read at once. */
+class CountingStorage extends WatchedStorage {
   inFlight = 0;
   most = 0;
   windows = 0;
-  override async readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
-    const size = name.startsWith('data/') ? (await this.stat(name))?.size : undefined;
-    // A window runs to the end of the pack file; an exact blob read ends before the pack's header.
-    const window = size !== undefined && offset + length === size;
+  protected override async around(name: string, offset: number, length: number, into: Buffer | undefined, read: () => Promise<Buffer>) {
+    const window = await this.isWindow(name, offset, length);
     if (window) {
       this.windows++;
       this.most = Math.max(this.most, ++this.inFlight);
     }
     try {
-      return await super.readRange(name, offset, length, signal, into);
+      return await read();
     } finally {
       if (window) this.inFlight--;
     }
@@ -64,16 +85,15 @@ describe('restore reads', () => {
   });
 });
 
-/** Local storage whose reads finish after random delays (out of order), recording window buffers. */
-class ShuffledStorage extends LocalStorage {
+/** Reads finish after random delays (out of order); records the buffers windows are read into. */
+class ShuffledStorage extends WatchedStorage {
   windowBuffers: ArrayBufferLike[] = [];
   private seed = 7;
-  override async readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
-    const size = name.startsWith('data/') ? (await this.stat(name))?.size : undefined;
-    if (into && size !== undefined && offset + length === size) this.windowBuffers.push(into.buffer);
+  protected override async around(name: string, offset: number, length: number, into: Buffer | undefined, read: () => Promise<Buffer>) {
+    if (into && (await this.isWindow(name, offset, length))) this.windowBuffers.push(into.buffer);
     this.seed = (this.seed * 1103515245 + 12345) % 2 ** 31;
     await new Promise((resolve) => setTimeout(resolve, this.seed % 4));
-    return super.readRange(name, offset, length, signal, into);
+    return read();
   }
 }
 

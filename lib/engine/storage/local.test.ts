@@ -155,6 +155,47 @@ describe('LocalStorage', () => {
     await expect(permanent.read('config')).rejects.toThrow(/failed: EACCES/);
   });
 
+  it('keeps a few files open across a read session\'s reads, reopens after a failed read, and closes everything at the end', async () => {
+    const opened: string[] = [];
+    const handles: import('node:fs/promises').FileHandle[] = [];
+    let failNext = false;
+    const counting: LocalFs = {
+      ...faultyFs(() => undefined),
+      open: (async (file: string, flags: string) => {
+        if (failNext) {
+          failNext = false;
+          throw errno('EIO');
+        }
+        opened.push(path.basename(file));
+        const handle = await fs.open(file, flags);
+        handles.push(handle);
+        return handle;
+      }) as LocalFs['open'],
+    };
+    const storage = await freshStorage({ fs: counting, retryDelays: [1] });
+    const names = Array.from({ length: 10 }, (_, i) => `data/0${i}/pack${i}`);
+    for (const [i, name] of names.entries()) await storage.write(name, Buffer.from(`pack number ${i} `.repeat(20)));
+    opened.length = 0;
+    const session = storage.openReader();
+    // Ten reads of each of the first three packs: three opens.
+    for (let k = 0; k < 10; k++) {
+      for (let i = 0; i < 3; i++) expect((await session.readRange(names[i]!, 5, 6)).toString()).toBe(`number`);
+    }
+    expect(opened).toEqual(['pack0', 'pack1', 'pack2']);
+    // All ten packs: only eight stay open, so going round again reopens the least recently used.
+    for (const name of names) await session.readRange(name, 0, 4);
+    for (const name of names) await session.readRange(name, 0, 4);
+    expect(opened.length).toBeGreaterThan(10);
+    // A failed open is retried with a fresh one.
+    failNext = true;
+    expect((await session.readRange('data/09/pack9', 12, 1)).toString()).toBe('9');
+    await session.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every handle the session opened is closed (a closed FileHandle has fd -1).
+    expect(handles.map((h) => h.fd)).toEqual(handles.map(() => -1));
+    await expect(session.readRange(names[0]!, 0, 1)).rejects.toThrow(/closed/);
+  });
+
   it('stops when aborted', async () => {
     const storage = await freshStorage();
     const controller = new AbortController();

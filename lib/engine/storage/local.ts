@@ -7,9 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as nodeFs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortedError, AlreadyExistsError, DiskFullError, EngineError, IntegrityError, NotFoundError } from '../errors';
-import type { Storage, StorageEntry } from './storage';
+import type { RangeReader, Storage, StorageEntry } from './storage';
 
 /** The subset of `fs.promises` LocalStorage uses; tests inject faults through it. */
 export type LocalFs = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'link' | 'unlink' | 'readdir' | 'stat'>;
@@ -27,6 +28,8 @@ export interface LocalStorageOptions {
 const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EIO', 'EINTR', 'ETIMEDOUT', 'EMFILE', 'ENFILE']);
 const FULL = new Set(['ENOSPC', 'EDQUOT']);
 const TEMP_MARK = '.tmp-';
+/** Files a read session keeps open. */
+const READER_HANDLES = 8;
 
 function code(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -133,13 +136,77 @@ export class LocalStorage implements Storage {
 
   /** Reads exactly `length` bytes at `offset`; fewer available is an `IntegrityError`. */
   async readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer> {
+    return this.rangeFrom(name, offset, length, signal, into, async (file, read) => {
+      const handle = await this.fs.open(file, 'r');
+      try {
+        return await read(handle);
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  /**
+   * A read session keeping up to READER_HANDLES data files open (least recently used closed first):
+   * opening and closing a pack for each of a restore's thousands of reads cost more of the calling
+   * thread's time than the reads.
+   */
+  openReader(): RangeReader {
+    const open = new Map<string, { handle: Promise<FileHandle>; users: number; dropped: boolean }>();
+    let closed = false;
+    const drop = (file: string) => {
+      const entry = open.get(file);
+      if (!entry) return;
+      open.delete(file);
+      entry.dropped = true;
+      if (entry.users === 0) void entry.handle.then((h) => h.close()).catch(() => undefined);
+    };
+    return {
+      readRange: (name, offset, length, signal, into) =>
+        this.rangeFrom(name, offset, length, signal, into, async (file, read) => {
+          if (closed) throw new EngineError('the read session is closed');
+          let entry = open.get(file);
+          if (entry) open.delete(file);
+          else {
+            entry = { handle: this.fs.open(file, 'r'), users: 0, dropped: false };
+            entry.handle.catch(() => undefined);
+          }
+          open.set(file, entry); // most recently used last
+          if (open.size > READER_HANDLES) drop(open.keys().next().value!);
+          entry.users++;
+          const e = entry;
+          try {
+            return await read(await e.handle);
+          } catch (error) {
+            // A failed open or read is not kept: a retry opens the file again.
+            if (open.get(file) === e) drop(file);
+            throw error;
+          } finally {
+            if (--e.users === 0 && e.dropped) void e.handle.then((h) => h.close()).catch(() => undefined);
+          }
+        }),
+      close: async () => {
+        closed = true;
+        for (const file of [...open.keys()]) drop(file);
+      },
+    };
+  }
+
+  /** Checks a range, then reads it through `withHandle` (retrying transient errors). */
+  private async rangeFrom(
+    name: string,
+    offset: number,
+    length: number,
+    signal: AbortSignal | undefined,
+    into: Buffer | undefined,
+    withHandle: (file: string, read: (handle: FileHandle) => Promise<Buffer>) => Promise<Buffer>,
+  ): Promise<Buffer> {
     const file = this.file(name);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new IntegrityError(`invalid range ${offset}+${length} in ${name}`, name);
     }
-    return this.attempt('reading', name, async () => {
-      const handle = await this.fs.open(file, 'r');
-      try {
+    return this.attempt('reading', name, () =>
+      withHandle(file, async (handle) => {
         const buffer = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
         let filled = 0;
         while (filled < length) {
@@ -151,10 +218,8 @@ export class LocalStorage implements Storage {
           throw new IntegrityError(`${name} is truncated: wanted ${length} bytes at offset ${offset}, got ${filled}`, name);
         }
         return buffer;
-      } finally {
-        await handle.close();
-      }
-    }, signal);
+      }),
+    signal);
   }
 
   /** Writes atomically (temp, fsync, rename, fsync dir); `exclusive` fails with `AlreadyExistsError`. */

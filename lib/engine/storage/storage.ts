@@ -34,8 +34,20 @@ export interface Storage {
   /** Size of an object, or undefined when it does not exist. */
   stat(name: string): Promise<StorageEntry | undefined>;
   /**
+   * Opens a read session for many `readRange` calls (a restore's): it may keep objects open between
+   * calls until `close`, so it must only be used while the objects it reads do not change (packs are
+   * written once under their content's hash). A storage without it serves every read alone.
+   */
+  openReader?(): RangeReader;
+  /**
    * When an object was last written (ms since the epoch), or undefined when it does not exist. Prune
    * spares packs no index names yet while they are young; a storage without this method gives none.
    */
   lastModified?(name: string): Promise<number | undefined>;
+}
+
+/** See `Storage.openReader`. */
+export interface RangeReader {
+  readRange(name: string, offset: number, length: number, signal?: AbortSignal, into?: Buffer): Promise<Buffer>;
+  close(): Promise<void>;
 }

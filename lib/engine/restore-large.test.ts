@@ -1,0 +1,68 @@
+/**
+ * Restore writes files larger than its prefetch limit in the background (two at a time) while it goes
+ * on with the files after them. Whatever finishes first, every file must come out byte-exact with its
+ * mode and time, a large file with a damaged blob must fail alone with IntegrityError and leave no
+ * temporary file, and the restore must not return before the background files are done.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IntegrityError } from './errors';
+import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, text } from './test-helpers';
+
+const dirs: string[] = [];
+afterEach(() => cleanup(...dirs.splice(0)));
+
+describe('restore of large files in the background', () => {
+  it('restores large files among many small ones byte-exact, and a damaged large file fails alone', async () => {
+    const src = tempDir('coffer-src');
+    dirs.push(src);
+    const { dir, repo } = await makeRepo('aes-256-gcm');
+    dirs.push(dir);
+    // First backup: only the file that will be damaged, so the packs it writes hold nothing else of
+    // the second snapshot (its tree there is a different one).
+    fs.writeFileSync(path.join(src, 'damaged.bin'), pseudoRandom(6 << 20, 1));
+    await repo.backup([src], { compression: 'off' });
+    const packsBefore = new Set(listPacks(dir));
+    fs.mkdirSync(path.join(src, 'sub'));
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(src, `big-${i}.dat`), i % 2 ? text((5 << 20) + i * 77_777, i) : pseudoRandom((5 << 20) + i * 99_991, 10 + i));
+    for (let i = 0; i < 150; i++) fs.writeFileSync(path.join(src, i % 2 ? 'sub' : '', `small-${i}.txt`), text(100 + i * 37, 100 + i));
+    fs.writeFileSync(path.join(src, 'sub', 'big-last.dat'), pseudoRandom(9 << 20, 99));
+    fs.chmodSync(path.join(src, 'big-1.dat'), 0o640);
+    fs.utimesSync(path.join(src, 'big-2.dat'), 1_600_000_000, 1_600_000_000);
+    const { snapshot } = await repo.backup([src], {});
+    await repo.close();
+    for (const pack of packsBefore) {
+      const file = path.join(dir, pack);
+      const bytes = fs.readFileSync(file);
+      bytes[Math.floor(bytes.length / 3)]! ^= 0x20;
+      fs.writeFileSync(file, bytes);
+    }
+
+    const again = await reopen(dir);
+    const target = tempDir('coffer-target');
+    dirs.push(target);
+    const result = await again.restore(snapshot.id, target);
+    await again.close();
+    const root = path.basename(src);
+    expect(result.failures.map((f) => f.path)).toEqual([`${root}/damaged.bin`]);
+    expect(result.failures[0]!.error).toBeInstanceOf(IntegrityError);
+    const restored = describeTree(path.join(target, root));
+    const expected = describeTree(src);
+    expected.delete('damaged.bin');
+    expect(restored).toEqual(expected);
+    // No temporary names left anywhere, and the damaged file does not exist at all.
+    const all = fs.readdirSync(target, { recursive: true }).map(String);
+    expect(all.filter((name) => name.includes('.coffer-restore-'))).toEqual([]);
+    expect(fs.existsSync(path.join(target, root, 'damaged.bin'))).toBe(false);
+    expect(result.files).toBe(155);
+  });
+});
+
+/** Data pack files of a local repository, as paths relative to it. */
+function listPacks(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(dir, 'data'), { recursive: true })
+    .map((name) => path.join('data', String(name)))
+    .filter((name) => fs.statSync(path.join(dir, name)).isFile());
+}
