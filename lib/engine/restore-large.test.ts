@@ -1,8 +1,9 @@
 /**
- * Restore writes files larger than its prefetch limit in the background (two at a time) while it goes
- * on with the files after them. Whatever finishes first, every file must come out byte-exact with its
- * mode and time, a large file with a damaged blob must fail alone with IntegrityError and leave no
- * temporary file, and the restore must not return before the background files are done.
+ * Files larger than restore's prefetch limit are opened by the main thread and their chunks checked
+ * and written at their offsets by the file writer, among the whole small files it creates. Every file
+ * must come out byte-exact with its mode and time, a large file with a damaged blob must fail alone
+ * with IntegrityError and leave no temporary file, and the restore must not return before the file
+ * writer is done with every file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { cleanup, describeTree, makeRepo, pseudoRandom, reopen, tempDir, text } 
 const dirs: string[] = [];
 afterEach(() => cleanup(...dirs.splice(0)));
 
-describe('restore of large files in the background', () => {
+describe('restore of large files', () => {
   it('restores large files among many small ones byte-exact, and a damaged large file fails alone', async () => {
     const src = tempDir('coffer-src');
     dirs.push(src);

@@ -62,8 +62,6 @@ const QUEUE_FILES = 64;
 const QUEUE_BYTES = 8 * 1024 * 1024;
 /** Idle bytes restore's buffer pool keeps. */
 const RESTORE_POOL_IDLE = 32 * 1024 * 1024;
-/** Large files written at once in the background (see drainOne). */
-const BACKGROUND_FILES = 2;
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
@@ -267,9 +265,9 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
    * worker. File system calls are synchronous: on this class of machine they are several times faster
    * than the thread-pool versions for many small files.
    */
-  const writeFile = async (job: FileJob, chosen?: Buffer) => {
+  const writeFile = async (job: FileJob) => {
     const { abs, e, rel, frame } = job;
-    const dest = chosen ?? finalPath(abs, rel, frame);
+    const dest = finalPath(abs, rel, frame);
     if (!dest) {
       result.skipped.push({ path: show(rel), reason: 'exists' });
       return;
@@ -403,41 +401,10 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const queue: FileJob[] = [];
   let queuedBytes = 0;
   /** Writes the oldest queued file. */
-  /**
-   * Large files in folders this restore created are written in the background, BACKGROUND_FILES at a
-   * time, while the walk goes on with the files after them. Writing a large file is bound by the
-   * kernel (one writer at a time per file) and many small files by this thread and the file writer's
-   * checks, so the two overlap; two large files are written at once. Their final names are chosen in
-   * walk order (case-folding collisions are decided as before); hard-linked files are not deferred.
-   */
-  const background: FileJob[] = [];
-  const dests = new Map<FileJob, Buffer>();
-  let backgroundRunning = 0;
-  const backgroundIdle: (() => void)[] = [];
-  const runBackground = async () => {
-    backgroundRunning++;
-    for (let job = background.shift(); job; job = background.shift()) {
-      try {
-        if (!stop) await writeFile(job, dests.get(job));
-      } catch (err) {
-        onError(err, job.rel);
-      }
-      dests.delete(job);
-    }
-    if (--backgroundRunning === 0) for (const resolve of backgroundIdle.splice(0)) resolve();
-  };
-  const backgroundDone = () => (backgroundRunning === 0 ? Promise.resolve() : new Promise<void>((resolve) => backgroundIdle.push(resolve)));
-
   const drainOne = async () => {
     const job = queue.shift()!;
     queuedBytes -= job.cost;
     try {
-      if (!job.blobs && !job.payloads && job.frame.fresh && job.e.nlink <= 1) {
-        dests.set(job, finalPath(job.abs, job.rel, job.frame)!);
-        background.push(job);
-        if (backgroundRunning < BACKGROUND_FILES) void runBackground();
-        return;
-      }
       await writeFile(job);
     } catch (err) {
       onError(err, job.rel);
@@ -514,7 +481,6 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   } finally {
     // Every file handed to the worker is in place or failed (and its temporary name gone) before
     // directory times are set or the restore returns.
-    await backgroundDone();
     await endReads();
     if (writer) {
       await writer.flush();
@@ -575,7 +541,6 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       }
     }
     while (queue.length > 0 && !stop) await drainOne();
-    await backgroundDone();
     // Fetches of files never written still run: let them settle before returning.
     await Promise.allSettled(queue.flatMap((j) => [j.blobs, j.payloads]));
   }
