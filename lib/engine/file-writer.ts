@@ -75,8 +75,8 @@ const HOLE_MIN = 4096;
 // Writes of at least this many bytes go to the thread pool.
 const ASYNC_MIN = 256 * 1024;
 const RUNNING_ORDERS = 32;
-const RUNNING_BYTES = 16 * 1024 * 1024;
-const GROUP_RAW = 4 * 1024 * 1024;
+const RUNNING_BYTES = 8 * 1024 * 1024;
+const GROUP_RAW = 2 * 1024 * 1024;
 const GROUP_BLOB_MAX = 256 * 1024;
 function isZero(b) {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
@@ -256,9 +256,9 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
 const BATCH_FILES = 64;
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Batches sent and not yet answered. */
-const MAX_BATCHES = 4;
+const MAX_BATCHES = 3;
 /** Bytes of batch buffers of one size kept for reuse. */
-const SPARE_BYTES = 8 * 1024 * 1024;
+const SPARE_BYTES = 4 * 1024 * 1024;
 
 interface Pending {
   orders: (FileOrder | ChunkOrder)[];

@@ -61,7 +61,7 @@ const LOOKAHEAD = 3;
 const QUEUE_FILES = 64;
 const QUEUE_BYTES = 8 * 1024 * 1024;
 /** Idle bytes restore's buffer pool keeps. */
-const RESTORE_POOL_IDLE = 32 * 1024 * 1024;
+const RESTORE_POOL_IDLE = 24 * 1024 * 1024;
 
 /** Splits include paths into components (leading/trailing slashes ignored, `.`/`..` refused). */
 export function parseIncludes(include: string[] | undefined): string[][] | null {
