@@ -20,6 +20,7 @@ import type { RepositoryCore } from './repository';
 import type { Snapshot } from './snapshot';
 import { encodeTree, type ContentRef, type TreeEntry } from './tree';
 import type { CompressionMode } from './compress';
+import type { EntryStats, Prescan } from './prescan';
 
 /** Progress of a running backup. Totals are not known in advance (the walk is single-pass). */
 export interface BackupProgress {
@@ -43,6 +44,8 @@ export interface BackupOptions {
   signal?: AbortSignal;
   /** When set, every source (after realpath) must lie inside one of these folders (UnsafePathError). */
   allowedRoots?: string[];
+  /** Stats of the sources gathered while the repository was opened (see prescan.ts). */
+  prescan?: Prescan;
 }
 
 /** A per-file problem that did not stop the backup. */
@@ -72,7 +75,7 @@ interface Frame {
 const SLASH = Buffer.from('/');
 const toStr = (b: Buffer) => b.toString('utf8');
 
-function baseEntry(name: Buffer, st: fs.BigIntStats): TreeEntry {
+function baseEntry(name: Buffer, st: EntryStats): TreeEntry {
   return {
     name,
     type: 'file',
@@ -92,6 +95,7 @@ function baseEntry(name: Buffer, st: fs.BigIntStats): TreeEntry {
 export async function runBackup(repo: RepositoryCore, sources: string[], opts: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const signal = opts.signal;
+  const prescan = opts.prescan;
   if (sources.length === 0) throw new EngineError('Nothing to back up: no source paths given');
   const roots = sources.map((s) => {
     let real: string;
@@ -141,7 +145,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   const hardLinks = new Map<string, { size: number; mtime: bigint; content: ContentRef[] }>();
 
   /** Reads and stores one regular file; returns its content list, or null when it was skipped. */
-  const storeFile = async (full: Buffer, st: fs.BigIntStats): Promise<{ content: ContentRef[]; size: number } | null> => {
+  const storeFile = async (full: Buffer, st: EntryStats): Promise<{ content: ContentRef[]; size: number } | null> => {
     let fd: number;
     try {
       fd = fs.openSync(full, O_FLAGS);
@@ -200,9 +204,9 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
 
   /** Handles one directory entry; returns a frame to descend into for directories. */
   const visit = async (frame: Frame, name: Buffer, full: Buffer): Promise<Frame | null> => {
-    let st: fs.BigIntStats;
+    let st: EntryStats;
     try {
-      st = fs.lstatSync(full, { bigint: true });
+      st = prescan?.takeStats(full) ?? fs.lstatSync(full, { bigint: true });
     } catch (e) {
       warn(full, `cannot stat: ${(e as Error).message}`);
       return null;
@@ -215,7 +219,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
       e.type = 'dir';
       let names: Buffer[] = [];
       try {
-        names = fs.readdirSync(full, { encoding: 'buffer' });
+        names = prescan?.takeList(full) ?? fs.readdirSync(full, { encoding: 'buffer' });
       } catch (err) {
         warn(full, `cannot list: ${(err as Error).message}`);
       }
@@ -262,6 +266,8 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   };
 
   const rootParent = parentSnap ? await treeMap(repo, Buffer.from(parentSnap.tree, 'hex'), signal) : null;
+  // The walk starts: the prescan stops gathering, and what it gathered is taken entry by entry.
+  prescan?.stop();
   const stack: Frame[] = [
     { dir: null, names: rootNames, paths: roots.map((r) => Buffer.from(r)), i: 0, entries: [], parent: rootParent, self: null },
   ];

@@ -28,6 +28,7 @@ import type { Storage } from './storage/storage';
 export * from './errors';
 export type { Storage, StorageEntry } from './storage/storage';
 export { LocalStorage } from './storage/local';
+export { Prescan } from './prescan';
 export type { BackupOptions, BackupProgress, BackupResult, BackupWarning } from './backup';
 export type { RestoreOptions, RestoreProgress, RestoreResult, OverwritePolicy } from './restore';
 export type { CheckOptions, CheckProgress, CheckReport, DamagedPack } from './check';

@@ -5,7 +5,7 @@
  */
 import { isCodec, type CompressionMode } from '../compress';
 import { compileExcludes } from '../glob';
-import { initRepository, LocalStorage, openRepository, WrongPassphraseError, type Repository } from '../index';
+import { initRepository, LocalStorage, openRepository, Prescan, WrongPassphraseError, type Repository } from '../index';
 import type { Parsed } from './args';
 import { formatBytes, formatDuration, formatMode, formatRate, safeName, table } from './format';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_WARNINGS, type CliIo } from './io';
@@ -103,6 +103,8 @@ export async function backupCommand(ctx: Context): Promise<number> {
   const sources = ctx.args.positionals;
   if (sources.length === 0) throw new CliError('nothing to back up: give one or more SOURCE paths');
   const { values } = ctx.args;
+  // The sources are stated while the repository opens (see prescan.ts).
+  const prescan = new Prescan(sources);
   return withRepository(ctx, async (repo) => {
     const line = progressLine(ctx, 'backed up');
     const scan = new AbortController();
@@ -121,6 +123,7 @@ export async function backupCommand(ctx: Context): Promise<number> {
         host: values.host,
         compression: compressionOption(values.compression),
         signal: ctx.signal,
+        prescan,
         onProgress: line ? (p) => line.update({ files: p.files, bytes: p.bytesRead, currentPath: p.currentPath }) : undefined,
       });
     } finally {
@@ -139,7 +142,7 @@ export async function backupCommand(ctx: Context): Promise<number> {
     for (const w of summary.warnings) ctx.io.stderr.write(`warning: ${safeName(w.path)}: ${safeName(w.message)}\n`);
     ctx.io.stderr.write(`coffer: backup finished with ${summary.warnings.length} warning${summary.warnings.length === 1 ? '' : 's'}\n`);
     return EXIT_WARNINGS;
-  });
+  }).finally(() => prescan.stop());
 }
 
 export async function snapshotsCommand(ctx: Context): Promise<number> {
