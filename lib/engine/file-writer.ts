@@ -197,8 +197,19 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
       group.raw += part.rawLength;
     }
   }
+  // Frames of consecutive files lie back to back in the batch: such a group is one view, not a copy.
+  const joined = (frames) => {
+    const first = frames[0];
+    const last = frames[frames.length - 1];
+    let end = first.byteOffset;
+    for (const f of frames) {
+      if (f.byteOffset !== end) return Buffer.concat(frames);
+      end += f.length;
+    }
+    return data.subarray(first.byteOffset - data.byteOffset, last.byteOffset + last.length - data.byteOffset);
+  };
   const start = (g) =>
-    (g.decoded ??= zstd.decompress(g.frames.length === 1 ? g.frames[0] : Buffer.concat(g.frames)).then((out) => {
+    (g.decoded ??= zstd.decompress(joined(g.frames)).then((out) => {
       if (out.length !== g.raw) throw new Error('group decoded to an unexpected length');
       const pieces = [];
       let at = 0;
