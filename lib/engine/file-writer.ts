@@ -274,7 +274,9 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
 const BATCH_FILES = 64;
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Batches sent and not yet answered. */
-const MAX_BATCHES = 3;
+const MAX_BATCHES = 6;
+/** Bytes of batch buffers out at once (large chunks make batches of up to 8 MiB). */
+const MAX_SENT_BYTES = 12 * 1024 * 1024;
 /** Bytes of batch buffers of one size kept for reuse. */
 const SPARE_BYTES = 4 * 1024 * 1024;
 
@@ -295,6 +297,8 @@ export class FileWriter {
   private batch: Pending = this.empty(0);
   private waiting = new Map<number, Pending['done']>();
   private failure: Error | null = null;
+  /** Bytes of the batch buffers out with the worker. */
+  private sentBytes = 0;
   private drained: (() => void)[] = [];
 
   /**
@@ -310,6 +314,7 @@ export class FileWriter {
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     });
     this.worker.on('message', ({ id, outcomes, buffer }: { id: number; outcomes: FileOutcome[]; buffer: ArrayBuffer }) => {
+      this.sentBytes -= buffer.byteLength;
       this.keep(buffer);
       const done = this.waiting.get(id)!;
       this.waiting.delete(id);
@@ -339,8 +344,11 @@ export class FileWriter {
     for (const w of this.drained.splice(0)) w();
   }
 
+  /** Waits until at most `limit` batches, and (when any are) at most MAX_SENT_BYTES of them, are out. */
   private async room(limit: number): Promise<void> {
-    while (this.waiting.size > limit && !this.failure) await new Promise<void>((resolve) => this.drained.push(resolve));
+    while ((this.waiting.size > limit || (this.waiting.size > 0 && this.sentBytes > MAX_SENT_BYTES && limit > 0)) && !this.failure) {
+      await new Promise<void>((resolve) => this.drained.push(resolve));
+    }
   }
 
   /**
@@ -396,14 +404,15 @@ export class FileWriter {
     }
     const id = this.next++;
     this.waiting.set(id, b.done);
+    this.sentBytes += buffer.byteLength;
     this.worker.postMessage({ id, buffer, orders: b.orders }, [buffer]);
     await this.room(MAX_BATCHES - 1);
   }
 
-  /** Keeps a batch buffer for reuse, up to SPARE_BYTES of its size. */
+  /** Keeps a batch buffer for reuse: up to SPARE_BYTES of its size, and one of any size. */
   private keep(buffer: ArrayBuffer): void {
     const spare = this.spare.get(buffer.byteLength) ?? [];
-    if ((spare.length + 1) * buffer.byteLength <= SPARE_BYTES) this.spare.set(buffer.byteLength, [...spare, buffer]);
+    if (spare.length === 0 || (spare.length + 1) * buffer.byteLength <= SPARE_BYTES) this.spare.set(buffer.byteLength, [...spare, buffer]);
   }
 
   /** Sends what is queued and waits until every file sent so far is in place or failed. */
