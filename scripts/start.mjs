@@ -87,8 +87,9 @@ const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 const server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', port, '-H', host], {
   stdio: ['ignore', 'pipe', 'inherit'],
   // Two malloc arenas: blob buffers made on the thread pool and freed on the main thread otherwise
-  // leave memory behind in per-thread arenas (see bin/coffer.mjs).
-  env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+  // leave memory behind in per-thread arenas; eight thread-pool threads for restores (see
+  // bin/coffer.mjs).
+  env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' },
 });
 let announced = false;
 server.stdout.on('data', (chunk) => {
