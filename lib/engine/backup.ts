@@ -266,8 +266,11 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   };
 
   const rootParent = parentSnap ? await treeMap(repo, Buffer.from(parentSnap.tree, 'hex'), signal) : null;
-  // The walk starts: the prescan stops gathering, and what it gathered is taken entry by entry.
-  prescan?.stop();
+  // The walk starts: the prescan stops gathering, and what it gathered is taken entry by entry. With
+  // no parent every file is read anyway and the few lstat calls saved did not pay for the memory held
+  // through the backup (alternating first backups of 1 GiB were 0.1-0.6 s slower with it): dropped.
+  if (parentSnap) prescan?.stop();
+  else prescan?.discard();
   const stack: Frame[] = [
     { dir: null, names: rootNames, paths: roots.map((r) => Buffer.from(r)), i: 0, entries: [], parent: rootParent, self: null },
   ];

@@ -34,20 +34,34 @@ describe('prescan', () => {
     const lstats = vi.spyOn(fs, 'lstatSync');
     let withPrescan;
     try {
-      withPrescan = await repo.backup([src], { parent: null, prescan: full });
-      // Every entry's stats came from the prescan: the walk stated nothing itself.
+      // With a parent (the backup above), every entry's stats come from the prescan.
+      withPrescan = await repo.backup([src], { prescan: full });
+      expect(withPrescan.snapshot.parent).toBe(plain.snapshot.id);
       expect(lstats.mock.calls.length).toBe(0);
     } finally {
       lstats.mockRestore();
     }
     const early = new Prescan([src]);
     early.stop();
-    const withEarly = await repo.backup([src], { parent: null, prescan: early });
+    const withEarly = await repo.backup([src], { prescan: early });
     expect(withPrescan.snapshot.tree).toBe(plain.snapshot.tree);
     expect(withEarly.snapshot.tree).toBe(plain.snapshot.tree);
     expect(withPrescan.summary.files).toBe(plain.summary.files);
     // Taken entries are dropped: a second take finds nothing.
     expect(full.takeStats(Buffer.from(path.join(src, 'empty')))).toBeUndefined();
+
+    // Without a parent every file is read anyway: the prescan is dropped and the walk stats entries.
+    const unused = new Prescan([src]);
+    await unused.done;
+    const counted = vi.spyOn(fs, 'lstatSync');
+    try {
+      const first = await repo.backup([src], { parent: null, prescan: unused });
+      expect(first.snapshot.tree).toBe(plain.snapshot.tree);
+      expect(counted.mock.calls.length).toBeGreaterThan(150);
+    } finally {
+      counted.mockRestore();
+    }
+    expect(unused.takeStats(Buffer.from(path.join(src, 'empty')))).toBeUndefined();
     await repo.close();
   });
 

@@ -116,6 +116,15 @@ export class Prescan {
     this.rows.set(key, row);
   }
 
+  /** Stops gathering and drops what was gathered. */
+  discard(): void {
+    this.stopped = true;
+    this.rows.clear();
+    this.lists.clear();
+    this.unsigned = new BigUint64Array(0);
+    this.signed = new BigInt64Array(0);
+  }
+
   /** Stops gathering (the walk starts); what was gathered stays available. */
   stop(): void {
     this.stopped = true;
