@@ -57,29 +57,48 @@ class CountingStorage extends WatchedStorage {
   }
 }
 
+/**
+ * A repository where neighbours in the tree live in six different groups of packs, as after a prune
+ * has repacked a long history: six backups, each adding every sixth file.
+ */
+async function scatteredRepo(encryption: 'none' | 'aes-256-gcm'): Promise<{ src: string; dir: string; snapshot: string }> {
+  const src = tempDir('coffer-src');
+  dirs.push(src);
+  const dir = tempDir('coffer-repo');
+  dirs.push(dir);
+  const repo = await initRepository(new LocalStorage(dir, { durable: false }), {
+    encryption,
+    passphrase: encryption === 'none' ? undefined : PASSPHRASE,
+    chunker: TEST_CHUNKER,
+    packSize: 64 * 1024,
+  });
+  let snapshot = '';
+  for (let round = 0; round < 6; round++) {
+    for (let i = round; i < 300; i += 6) fs.writeFileSync(path.join(src, `f${String(i).padStart(3, '0')}`), text(200 + (i % 50) * 40, i));
+    snapshot = (await repo.backup([src], { compression: 'off' })).snapshot.id;
+  }
+  await repo.close();
+  return { src, dir, snapshot };
+}
+
+/** Restores `snapshot` through `storage` and checks it is byte-exact. */
+async function restoreExactly(storage: LocalStorage, passphrase: string | undefined, snapshot: string, src: string): Promise<void> {
+  const again = await openRepository(storage, { passphrase });
+  const target = tempDir('coffer-target');
+  dirs.push(target);
+  const result = await again.restore(snapshot, target);
+  await again.close();
+  expect(result.failures).toEqual([]);
+  expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
+}
+
+const PASSPHRASE = 'restore reads';
+
 describe('restore reads', () => {
   it('keeps at most two pack windows in flight while prefetching many small files', async () => {
-    const src = tempDir('coffer-src');
-    dirs.push(src);
-    const dir = tempDir('coffer-repo');
-    dirs.push(dir);
-    const repo = await initRepository(new LocalStorage(dir, { durable: false }), { encryption: 'none', chunker: TEST_CHUNKER, packSize: 64 * 1024 });
-    // Six backups, each adding every sixth file: neighbours in the tree live in six different groups
-    // of packs, as after a prune has repacked a long history.
-    let snapshot;
-    for (let round = 0; round < 6; round++) {
-      for (let i = round; i < 300; i += 6) fs.writeFileSync(path.join(src, `f${String(i).padStart(3, '0')}`), text(200 + (i % 50) * 40, i));
-      ({ snapshot } = await repo.backup([src], { compression: 'off' }));
-    }
-    await repo.close();
+    const { src, dir, snapshot } = await scatteredRepo('none');
     const storage = new CountingStorage(dir, { durable: false });
-    const again = await openRepository(storage, {});
-    const target = tempDir('coffer-target');
-    dirs.push(target);
-    const result = await again.restore(snapshot!.id, target);
-    await again.close();
-    expect(result.failures).toEqual([]);
-    expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
+    await restoreExactly(storage, undefined, snapshot, src);
     expect(storage.windows).toBeGreaterThan(2);
     expect(storage.most).toBeLessThanOrEqual(2);
   });
@@ -99,30 +118,9 @@ class ShuffledStorage extends WatchedStorage {
 
 describe('restore read windows', () => {
   it('reuses a window\'s memory only once nobody reads it: byte-exact restores with reads finishing out of order', async () => {
-    const src = tempDir('coffer-src');
-    dirs.push(src);
-    const dir = tempDir('coffer-repo');
-    dirs.push(dir);
-    const repo = await initRepository(new LocalStorage(dir, { durable: false }), {
-      encryption: 'aes-256-gcm',
-      passphrase: 'pw',
-      chunker: TEST_CHUNKER,
-      packSize: 64 * 1024,
-    });
-    let snapshot;
-    for (let round = 0; round < 6; round++) {
-      for (let i = round; i < 300; i += 6) fs.writeFileSync(path.join(src, `f${String(i).padStart(3, '0')}`), text(200 + (i % 50) * 40, i));
-      ({ snapshot } = await repo.backup([src], { compression: 'off' }));
-    }
-    await repo.close();
+    const { src, dir, snapshot } = await scatteredRepo('aes-256-gcm');
     const shuffled = new ShuffledStorage(dir, { durable: false });
-    const again = await openRepository(shuffled, { passphrase: 'pw' });
-    const target = tempDir('coffer-target');
-    dirs.push(target);
-    const result = await again.restore(snapshot!.id, target);
-    await again.close();
-    expect(result.failures).toEqual([]);
-    expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
+    await restoreExactly(shuffled, PASSPHRASE, snapshot, src);
     // Window memory was handed back and read into again.
     expect(new Set(shuffled.windowBuffers).size).toBeLessThan(shuffled.windowBuffers.length);
   });
