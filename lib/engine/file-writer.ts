@@ -168,12 +168,14 @@ const running = new Set();
 let runningBytes = 0;
 parentPort.on('message', async ({ id, buffer, orders }) => {
   const data = Buffer.from(buffer);
-  const offsets = [];
+  // Each order's payloads: views of the batch, laid out order after order, part after part.
   let at = 0;
-  for (const order of orders) {
-    offsets.push(at);
-    for (const part of order.parts) at += part.length;
-  }
+  const payloads = orders.map((order) =>
+    order.parts.map((part) => {
+      at += part.length;
+      return data.subarray(at - part.length, at);
+    }),
+  );
   // Each order's blobs are decompressed (on the thread pool) and checked, then written. Orders are
   // started in turn while fewer than RUNNING_ORDERS, holding under RUNNING_BYTES of plaintext, are
   // unfinished: enough to keep the thread pool busy, and never a whole batch's plaintext at once.
@@ -188,10 +190,8 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
   const groupOf = new Map();
   let group = null;
   for (let i = 0; i < orders.length; i++) {
-    let pos = offsets[i];
-    for (const part of orders[i].parts) {
-      const payload = data.subarray(pos, pos + part.length);
-      pos += part.length;
+    for (const [k, part] of orders[i].parts.entries()) {
+      const payload = payloads[i][k];
       if (!zstd || part.codec !== 'zstd' || orders[i].fd !== undefined || part.rawLength > GROUP_BLOB_MAX) continue;
       if (!group || group.raw + part.rawLength > GROUP_RAW) {
         const next = { frames: [], lengths: [], raw: 0, decoded: null, next: null };
@@ -235,17 +235,13 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
   // being created.
   const first = groupOf.values().next().value;
   if (first) start(first.group).catch(() => undefined);
-  const prepare = (i) => {
-    let pos = offsets[i];
-    return Promise.all(
-      orders[i].parts.map((part) => {
-        const payload = data.subarray(pos, pos + part.length);
-        pos += part.length;
+  const prepare = (i) =>
+    Promise.all(
+      orders[i].parts.map((part, k) => {
         const g = groupOf.get(part);
-        return plain(part, payload, g && decode(g.group).then((pieces) => pieces[g.k]));
+        return plain(part, payloads[i][k], g && decode(g.group).then((pieces) => pieces[g.k]));
       }),
     );
-  };
   const outcomes = new Array(orders.length).fill(null);
   const mine = [];
   for (let i = 0; i < orders.length; i++) {
