@@ -24,7 +24,7 @@ const MAX_WINDOW_READS = 2;
 const WINDOWS = 4;
 
 /** A read window: `WINDOW` bytes of a pack, and the readers using it now. */
-interface Window {
+interface ReadWindow {
   pack: string;
   start: number;
   end: number;
@@ -78,7 +78,7 @@ export class RepositoryCore {
   private indexLoaded: Promise<void> = Promise.resolve();
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
-  private windows: Window[] = [];
+  private windows: ReadWindow[] = [];
   /** The storage's read session while operations that read many blobs run (see `beginReads`). */
   private reader: { session: RangeReader; users: number } | null = null;
   /** Window reads in progress (see readStored). */
@@ -324,7 +324,7 @@ export class RepositoryCore {
   private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Stored> {
     const name = packPath(pack.id);
     const exact = async (): Promise<Stored> => {
-      const bytes = await (this.reader?.session ?? this.storage).readRange(name, offset, length, signal, pool?.take(length));
+      const bytes = await this.ranges().readRange(name, offset, length, signal, pool?.take(length));
       return { bytes, window: false, release: () => pool?.give(bytes) };
     };
     if (length >= WINDOW / 4) return exact();
@@ -346,19 +346,18 @@ export class RepositoryCore {
     // most MAX_WINDOW_READS are read at once, other blobs are read exactly.
     if (end < offset + length || this.windowReads >= MAX_WINDOW_READS) return exact();
     this.windowReads++;
-    const data = (this.reader?.session ?? this.storage).readRange(name, offset, end - offset, signal, pool?.take(WINDOW));
+    const data = this.ranges().readRange(name, offset, end - offset, signal, pool?.take(WINDOW));
     void data.then(
       () => this.windowReads--,
       () => this.windowReads--,
     );
-    const w: Window = { pack: pack.id, start: offset, end, data, users: 1, evicted: false };
+    const w: ReadWindow = { pack: pack.id, start: offset, end, data, users: 1, evicted: false };
     w.data.catch(() => undefined);
     this.windows.unshift(w);
     if (this.windows.length > WINDOWS) {
       const old = this.windows.pop()!;
       old.evicted = true;
-      old.users++;
-      this.leaveWindow(old, pool);
+      this.recycle(old, pool);
     }
     try {
       const bytes = await w.data;
@@ -370,19 +369,31 @@ export class RepositoryCore {
     }
   }
 
+  /** Ends one use of a window (see `recycle`). */
+  private leaveWindow(w: ReadWindow, pool: BufferPool | undefined): void {
+    w.users--;
+    this.recycle(w, pool);
+  }
+
   /**
-   * Ends one use of a window. An evicted window's memory goes back to the pool once its read has
-   * finished and nobody holds a view of it: every reader counts as a user from choosing the window
-   * until its bytes are decrypted or copied (`release`), so the memory is never reused under a reader.
+   * Gives an evicted window's memory back to the pool once its read has finished and nobody holds a
+   * view of it: every reader counts as a user from choosing the window until its bytes are decrypted
+   * or copied (`release`), so the memory is never reused under a reader. An evicted window gains no
+   * readers, so its users reach zero once.
    */
-  private leaveWindow(w: Window, pool: BufferPool | undefined): void {
-    if (--w.users > 0 || !w.evicted || !pool) return;
+  private recycle(w: ReadWindow, pool: BufferPool | undefined): void {
+    if (w.users > 0 || !w.evicted || !pool) return;
     w.data.then(
       (bytes) => {
         if (w.users === 0) pool.give(bytes);
       },
       () => undefined,
     );
+  }
+
+  /** Where range reads go: the read session while one is open (see `beginReads`), else the storage. */
+  private ranges(): Pick<RangeReader, 'readRange'> {
+    return this.reader?.session ?? this.storage;
   }
 
   /**
