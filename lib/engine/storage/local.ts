@@ -155,14 +155,19 @@ export class LocalStorage implements Storage {
    * thread's time than the reads.
    */
   openReader(): RangeReader {
-    const open = new Map<string, { handle: Promise<FileHandle>; users: number; dropped: boolean }>();
+    type Entry = { handle: Promise<FileHandle>; users: number; dropped: boolean };
+    const open = new Map<string, Entry>();
     let closed = false;
+    /** Closes a dropped file once no read uses it. */
+    const closeIfUnused = (entry: Entry) => {
+      if (entry.dropped && entry.users === 0) void entry.handle.then((h) => h.close()).catch(() => undefined);
+    };
     const drop = (file: string) => {
       const entry = open.get(file);
       if (!entry) return;
       open.delete(file);
       entry.dropped = true;
-      if (entry.users === 0) void entry.handle.then((h) => h.close()).catch(() => undefined);
+      closeIfUnused(entry);
     };
     return {
       readRange: (name, offset, length, signal, into) =>
@@ -189,7 +194,8 @@ export class LocalStorage implements Storage {
             if (open.get(file) === e) drop(file);
             throw error;
           } finally {
-            if (--e.users === 0 && e.dropped) void e.handle.then((h) => h.close()).catch(() => undefined);
+            e.users--;
+            closeIfUnused(e);
           }
         }),
       close: async () => {
