@@ -481,11 +481,11 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   } finally {
     // Every file handed to the worker is in place or failed (and its temporary name gone) before
     // directory times are set or the restore returns.
-    await endReads();
     if (writer) {
       await writer.flush();
       await writer.close();
     }
+    await endReads();
   }
   if (stop) throw stop;
   // Directory modes and times last, deepest first, so writing children does not disturb them.
