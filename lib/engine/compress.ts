@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { zstdBinding, zstdOutputBound } from './compress-zstd';
 import { IntegrityError, UnsupportedFormatError } from './errors';
+import { ZSTD_BATCH_BLOB_MAX, type ZstdBatcher } from './zstd-batch';
 
 /**
  * A codec id. `none`: stored bytes are the raw bytes. `deflate`: raw DEFLATE (RFC 1951, no zlib or
@@ -71,9 +72,17 @@ function requireZstd() {
   return zstd;
 }
 
-/** Compresses with zstd; falls back to brotli if the frame would not pass the read-side check. */
-async function compressZstd(data: Buffer): Promise<StoredForm> {
+/**
+ * Compresses with zstd (small blobs through `batcher` when given, see zstd-batch.ts); falls back to
+ * brotli if the frame would not pass the read-side check.
+ */
+async function compressZstd(data: Buffer, batcher?: ZstdBatcher): Promise<StoredForm> {
   try {
+    if (batcher && data.length <= ZSTD_BATCH_BLOB_MAX) {
+      const { frame, release } = await batcher.compress(data);
+      zstdOutputBound(frame, data.length, 'new blob');
+      return { codec: 'zstd', data: frame, release };
+    }
     return { codec: 'zstd', data: await compress('zstd', data) };
   } catch (error) {
     if (!(error instanceof IntegrityError)) throw error;
@@ -220,16 +229,22 @@ export function chooseCodec(mode: CompressionMode, data: Buffer): Codec {
 export interface StoredForm {
   codec: Codec;
   data: Buffer;
+  /** When set, the stored bytes are a batcher's frame: call once done with them (see zstd-batch.ts). */
+  release?: () => void;
 }
 
 /**
- * Compresses a blob for storage under `mode` and keeps the result only when it saves at least 3 %;
- * otherwise returns `{ codec: 'none', data }` with the original buffer.
+ * Compresses a blob for storage under `mode` (small zstd blobs through `batcher` when given) and
+ * keeps the result only when it saves at least 3 %; otherwise returns `{ codec: 'none', data }` with
+ * the original buffer.
  */
-export async function toStoredForm(mode: CompressionMode, data: Buffer): Promise<StoredForm> {
+export async function toStoredForm(mode: CompressionMode, data: Buffer, batcher?: ZstdBatcher): Promise<StoredForm> {
   const chosen = chooseCodec(mode, data);
   if (chosen === 'none') return { codec: chosen, data };
-  const { codec, data: compressed } = chosen === 'zstd' ? await compressZstd(data) : { codec: chosen, data: await compress(chosen, data) };
-  if (compressed.length > data.length * (1 - MIN_SAVING)) return { codec: 'none', data };
-  return { codec, data: compressed };
+  const stored = chosen === 'zstd' ? await compressZstd(data, batcher) : { codec: chosen, data: await compress(chosen, data) };
+  if (stored.data.length > data.length * (1 - MIN_SAVING)) {
+    stored.release?.();
+    return { codec: 'none', data };
+  }
+  return stored;
 }
