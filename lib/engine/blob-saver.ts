@@ -1,9 +1,10 @@
 /**
  * The write side of a backup: deduplicates blobs by id, compresses new ones on the thread pool with a
- * bounded number in flight (small ones in batches through a worker thread, see zstd-batch.ts), seals them into data or tree packs, writes each finished pack atomically
- * and, after the packs it names, an index. Memory is bounded by `inFlight` chunks plus two open packs
- * plus MAX_PACK_WRITES packs being written. Blobs are sealed straight into reused pack buffers (see PackWriter), so
- * the steady state allocates little beyond the compressor's output.
+ * bounded number in flight (small ones in batches through a worker thread, see zstd-batch.ts), seals
+ * them into data or tree packs, writes each finished pack atomically and, after the packs it names,
+ * an index. Memory is bounded by `inFlight` chunks plus two open packs plus MAX_PACK_WRITES packs
+ * being written. Blobs are sealed straight into reused pack buffers (see PackWriter), so the steady
+ * state allocates little beyond the compressor's output.
  */
 import { DEFAULT_CODEC, toStoredForm, type CompressionMode } from './compress';
 import { zstdBindingPath } from './compress-zstd';
