@@ -2,7 +2,7 @@
  * Measuring helpers for the benchmark: run a command under `/usr/bin/time -v` (wall time and peak
  * RSS), sum a directory's size, warm the page cache, parse sizes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +79,15 @@ export function warmCache(dir: string): void {
     }
   };
   walk(dir);
+}
+
+/**
+ * Writes all dirty pages out (untimed, right before each measured step): otherwise the kernel's
+ * writeback of the previous step's repository or restore (~0.8-1 GiB, flushed about 30 s later) ran
+ * during the next step, and since the tools take turns, always during the other tool's step.
+ */
+export function flushWrites(): void {
+  spawnSync('sync', { stdio: 'ignore' });
 }
 
 /** Parses `1GiB`, `256MiB`, `512m`, `2g` or a plain byte count. */

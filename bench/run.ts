@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyChange, ensureDataset, planDataset, type Dataset } from './dataset';
-import { directorySize, parseSize, timed, warmCache, type Timed } from './measure';
+import { directorySize, flushWrites, parseSize, timed, warmCache, type Timed } from './measure';
 import { report, type BenchResult, type StepResult, type ToolStep } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -115,6 +115,7 @@ async function runOnce(dataset: Dataset, tools: Tool[], log: (line: string) => v
     const result: StepResult = { step, tools: {} };
     for (const tool of tools) {
       warmCache(dataset.root); // the page cache drops idle pages after about a minute
+      flushWrites();
       log(`${step}: ${tool.name}…`);
       const { run, added } = await tool.backup(dataset.root);
       result.tools[tool.name] = toolStep(run, dataset.size, added);
@@ -134,6 +135,7 @@ async function runOnce(dataset: Dataset, tools: Tool[], log: (line: string) => v
     rmSync(target, { recursive: true, force: true });
     restoreTargets.push(target);
     warmCache(tool.repo);
+    flushWrites();
     log(`restore: ${tool.name}…`);
     restore.tools[tool.name] = toolStep(await tool.restore(target), dataset.size);
     verified[tool.name] = sameTree(dataset.root, tool.restoredPath(target, dataset.root));
