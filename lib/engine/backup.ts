@@ -60,6 +60,9 @@ export interface BackupResult {
   summary: { files: number; dirs: number; bytesRead: number; bytesAdded: number; durationMs: number; warnings: BackupWarning[] };
 }
 
+/** Parent trees of a folder's subfolders loaded ahead of the walk (see loadAhead). */
+const TREES_AHEAD = 32;
+
 const O_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 interface Frame {
@@ -202,6 +205,22 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
     }
   };
 
+  /**
+   * Starts loading the parent snapshot's trees of a folder's subfolders (the first TREES_AHEAD), so
+   * the walk finds them loaded: each is a read and a decompression on the thread pool, and waiting for
+   * them one by one cost a no-change backup of 360 folders ~50 ms. Failures are left to the walk's own
+   * load, which reports them.
+   */
+  const loadAhead = (parent: Map<string, TreeEntry> | null) => {
+    if (!parent) return;
+    let n = 0;
+    for (const e of parent.values()) {
+      if (e.type !== 'dir' || !e.subtree) continue;
+      repo.loadTree(e.subtree, signal).catch(() => undefined);
+      if (++n >= TREES_AHEAD) break;
+    }
+  };
+
   /** Handles one directory entry; returns a frame to descend into for directories. */
   const visit = async (frame: Frame, name: Buffer, full: Buffer): Promise<Frame | null> => {
     let st: EntryStats;
@@ -225,6 +244,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
       }
       let parent: Map<string, TreeEntry> | null = null;
       if (prev?.type === 'dir' && prev.subtree) parent = await treeMap(repo, prev.subtree, signal);
+      loadAhead(parent);
       return { dir: full, names, paths: null, i: 0, entries: [], parent, self: e };
     }
     if (st.isFile()) {
@@ -266,6 +286,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
   };
 
   const rootParent = parentSnap ? await treeMap(repo, Buffer.from(parentSnap.tree, 'hex'), signal) : null;
+  loadAhead(rootParent);
   // The walk starts: the prescan stops gathering, and what it gathered is taken entry by entry. With
   // no parent every file is read anyway and the few lstat calls saved did not pay for the memory held
   // through the backup (alternating first backups of 1 GiB were 0.1-0.6 s slower with it): dropped.

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { initRepository, openRepository } from './index';
+import { BLOB_TREE } from './crypto';
+import { RepositoryCore } from './repository';
+import { LocalStorage } from './storage/local';
 import { cleanup, describeTree, pseudoRandom, TEST_CHUNKER, tempDir, testBackends, text } from './test-helpers';
 
 const dirs: string[] = [];
@@ -74,6 +78,41 @@ for (const backend of testBackends()) describe(`dedup and incremental backup (${
       expect(opens.mock.calls.length).toBe(5);
     } finally {
       opens.mockRestore();
+    }
+  });
+});
+
+describe('parent trees during an incremental backup', () => {
+  it('loads each of the parent snapshot’s trees once, while the walk loads them ahead of itself', async () => {
+    const src = tempDir('coffer-src');
+    dirs.push(src);
+    // 3 levels of folders under the source, a file in each of the deepest.
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 4; b++)
+        for (let c = 0; c < 4; c++) {
+          const dir = path.join(src, `a${a}`, `b${b}`, `c${c}`);
+          fs.mkdirSync(dir, { recursive: true });
+          fs.writeFileSync(path.join(dir, 'f'), text(300, a * 100 + b * 10 + c));
+        }
+    const dir = tempDir('coffer-repo');
+    dirs.push(dir);
+    const first = await initRepository(new LocalStorage(dir, { durable: false }), { encryption: 'none', chunker: TEST_CHUNKER });
+    const before = await first.backup([src]);
+    // A fresh handle: no tree is cached.
+    const repo = await openRepository(new LocalStorage(dir, { durable: false }), {});
+    const reads = vi.spyOn(RepositoryCore.prototype, 'readBlob');
+    try {
+      const second = await repo.backup([src]);
+      expect(second.snapshot.parent).toBe(before.snapshot.id);
+      expect(second.snapshot.tree).toBe(before.snapshot.tree);
+      expect(second.summary.bytesAdded).toBe(0);
+      // Every tree of the parent was read, and none twice (a tree loaded ahead and asked for by the
+      // walk before it arrived is shared, not read again).
+      const trees = reads.mock.calls.filter((c) => c[1] === BLOB_TREE).map((c) => c[0].toString('hex'));
+      expect(new Set(trees).size).toBe(2 + 3 + 12 + 48); // the snapshot root and the source folder too
+      expect(trees.length).toBe(new Set(trees).size);
+    } finally {
+      reads.mockRestore();
     }
   });
 });

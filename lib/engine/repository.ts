@@ -78,6 +78,7 @@ export class RepositoryCore {
   private indexLoaded: Promise<void> = Promise.resolve();
   readonly gear: Uint32Array;
   private treeCache = new Map<string, TreeEntry[]>();
+  private treeLoads = new Map<string, Promise<TreeEntry[]>>();
   private windows: ReadWindow[] = [];
   /** The storage's read session while operations that read many blobs run (see `beginReads`). */
   private reader: { session: RangeReader; users: number } | null = null;
@@ -419,10 +420,22 @@ export class RepositoryCore {
     const hex = id.toString('hex');
     const hit = this.treeCache.get(hex);
     if (hit) return hit;
-    const entries = parseTree(await this.readBlob(id, BLOB_TREE, signal), `tree ${hex}`);
-    if (this.treeCache.size > 256) this.treeCache.clear();
-    this.treeCache.set(hex, entries);
-    return entries;
+    // A tree already being loaded (a backup loads its parent's trees ahead, see backup.ts) is not
+    // read a second time.
+    const loading = this.treeLoads.get(hex);
+    if (loading) return loading;
+    const load = (async () => {
+      try {
+        const entries = parseTree(await this.readBlob(id, BLOB_TREE, signal), `tree ${hex}`);
+        if (this.treeCache.size > 256) this.treeCache.clear();
+        this.treeCache.set(hex, entries);
+        return entries;
+      } finally {
+        this.treeLoads.delete(hex);
+      }
+    })();
+    this.treeLoads.set(hex, load);
+    return load;
   }
 
   /** Reads every snapshot; damaged ones are returned in `problems`, not thrown. */
