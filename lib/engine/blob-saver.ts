@@ -45,10 +45,10 @@ export class BlobSaver {
   readonly maxInFlight: number;
   private readonly signal: AbortSignal | undefined;
   /**
-   * Copies of new blobs, reused once sealed. 8 MiB idle (the pool's default is 16): the batcher's
+   * Copies of new blobs, reused once sealed. 6 MiB idle (the pool's default is 16): the batcher's
    * worker costs ~12 MiB, and the first backup's peak stayed under 300 MB with this.
    */
-  private pool = new BufferPool(8 * 1024 * 1024);
+  private pool = new BufferPool(6 * 1024 * 1024);
   /** Pack body buffers not in use; a pack's body returns here once the pack is written. */
   private bodies: Buffer[] = [];
   /**

@@ -21,8 +21,8 @@ const BATCH_BYTES = 512 * 1024;
 const BATCH_BLOBS = 32;
 /** Size of a batch's output buffer: frames of a full batch fit unless its data does not compress. */
 const OUT_BYTES = BATCH_BYTES + 64 * 1024;
-/** Buffers of each kind kept for reuse (enough for the batches MAX_SMALL_BYTES lets out at once). */
-const SPARE_BUFFERS = 8;
+/** Buffers of each kind kept for reuse (the batches MAX_SMALL_BYTES lets out at once, about four). */
+const SPARE_BUFFERS = 4;
 
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
