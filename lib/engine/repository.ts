@@ -77,8 +77,7 @@ export class RepositoryCore {
   indexProblems: LoadProblem[] = [];
   private indexLoaded: Promise<void> = Promise.resolve();
   readonly gear: Uint32Array;
-  private treeCache = new Map<string, TreeEntry[]>();
-  private treeLoads = new Map<string, Promise<TreeEntry[]>>();
+  private treeCache = new Map<string, Promise<TreeEntry[]>>();
   private windows: ReadWindow[] = [];
   /** The storage's read session while operations that read many blobs run (see `beginReads`). */
   private reader: { session: RangeReader; users: number } | null = null;
@@ -415,26 +414,21 @@ export class RepositoryCore {
     };
   }
 
-  /** Loads and parses a tree blob (cached: trees are immutable). */
-  async loadTree(id: Buffer, signal?: AbortSignal): Promise<TreeEntry[]> {
+  /**
+   * Loads and parses a tree blob (cached: trees are immutable). A tree being loaded is cached too, so
+   * a second caller meanwhile (a backup loads its parent's trees ahead, see backup.ts) shares the
+   * load instead of reading it again; a failed load is not kept.
+   */
+  loadTree(id: Buffer, signal?: AbortSignal): Promise<TreeEntry[]> {
     const hex = id.toString('hex');
     const hit = this.treeCache.get(hex);
     if (hit) return hit;
-    // A tree already being loaded (a backup loads its parent's trees ahead, see backup.ts) is not
-    // read a second time.
-    const loading = this.treeLoads.get(hex);
-    if (loading) return loading;
-    const load = (async () => {
-      try {
-        const entries = parseTree(await this.readBlob(id, BLOB_TREE, signal), `tree ${hex}`);
-        if (this.treeCache.size > 256) this.treeCache.clear();
-        this.treeCache.set(hex, entries);
-        return entries;
-      } finally {
-        this.treeLoads.delete(hex);
-      }
-    })();
-    this.treeLoads.set(hex, load);
+    const load = this.readBlob(id, BLOB_TREE, signal).then((blob) => parseTree(blob, `tree ${hex}`));
+    if (this.treeCache.size > 256) this.treeCache.clear();
+    this.treeCache.set(hex, load);
+    load.catch(() => {
+      if (this.treeCache.get(hex) === load) this.treeCache.delete(hex);
+    });
     return load;
   }
 
