@@ -98,7 +98,10 @@ describe('ZstdBatcher', () => {
     const f = batcher.compress(textBlob(1000, 3));
     batcher.send();
     expect(await decodes(await f, textBlob(1000, 3))).toBe(true);
+    // A blob in a batch not yet sent fails with the close instead of waiting forever.
+    const unsent = batcher.compress(textBlob(1000, 5));
     await batcher.close();
+    await expect(unsent).rejects.toThrow(/closed/);
     await expect(batcher.compress(textBlob(1000, 4))).rejects.toThrow(/closed/);
   });
 });

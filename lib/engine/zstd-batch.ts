@@ -178,13 +178,16 @@ export class ZstdBatcher {
     if (list.length < SPARE_BUFFERS) list.push(buffer);
   }
 
+  /** Fails every blob not yet back: those sent and those in the batch being filled. */
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const waiters of this.sent.values()) for (const w of waiters) w.reject(this.failure);
+    const waiters = [...this.sent.values(), this.batch?.waiters ?? []];
     this.sent.clear();
+    this.batch = null;
+    for (const w of waiters.flat()) w.reject(this.failure);
   }
 
-  /** Stops the worker. Blobs still in flight fail. */
+  /** Stops the worker. Blobs still in flight or not yet sent fail. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
