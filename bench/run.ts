@@ -35,9 +35,10 @@ function coffer(): Tool {
   const env = { COFFER_PASSWORD: PASSWORD };
   // The CLI bundles the engine on first use after a source change (see bin/coffer.mjs); an untimed
   // `--help` first keeps that one-time cost out of the measured steps.
+  // Run as `npx coffer` runs it: the file itself, so the Node options on its #! line apply.
   const run = (args: string[], ok?: number[]) => {
-    spawnSync(process.execPath, [bin, '--help'], { stdio: 'ignore' });
-    return timed(process.execPath, [bin, ...args], env, ok);
+    spawnSync(bin, ['--help'], { stdio: 'ignore' });
+    return timed(bin, args, env, ok);
   };
   return {
     name: 'coffer',

@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// --max-semi-space-size (MiB): V8 lets the young generation of a busy process grow to 3 x 16 MiB, and
+// a backup's short-lived objects made it do so. Capped at 2 MiB, 1 GiB first backups peaked 20-40 MiB
+// lower at the same speed (no-change backups ~7 % faster: less fresh memory to fault in). The flag
+// only takes effect at start-up, so it lives here, where `npx coffer` and a direct run of this file
+// pick it up; a restore runs itself again with 4 (see below).
 // The `coffer` command. The engine is TypeScript. To start fast, the CLI is bundled once with the
 // esbuild that ships inside tsx into node_modules/.cache/coffer-cli/<hash of the sources>.mjs and
 // that file is imported directly on later runs (~0.2 s instead of ~1 s through tsx's loader hooks).
@@ -62,7 +67,10 @@ async function bundled() {
 // it once); UV_THREADPOOL_SIZE set by the caller wins.
 if (process.argv[2] === 'restore') process.env.UV_THREADPOOL_SIZE ??= '8';
 if (process.platform === 'linux' && process.argv[2] === 'restore' && process.env.MALLOC_ARENA_MAX === undefined) {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  // With a 2 MiB young generation a restore's main thread spent ~0.2 s more in scavenges; with 4 it
+  // was as fast as with V8's default and peaked ~15 MiB lower.
+  const nodeArgs = [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), '--max-semi-space-size=4'];
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, MALLOC_ARENA_MAX: '2' },
   });
