@@ -319,7 +319,8 @@ export class RepositoryCore {
   /**
    * Reads stored blob bytes. Small blobs are served from a few recently read 4 MiB windows of their
    * pack: a restore reads blobs in roughly pack order, so this turns thousands of tiny reads into a few
-   * large ones. A window that cannot be read (a truncated pack) falls back to the exact range.
+   * large ones. A large blob is read exactly unless a window already covers it. A window that cannot
+   * be read (a truncated pack) falls back to the exact range.
    */
   private async readStored(pack: PackInfo, offset: number, length: number, signal?: AbortSignal, pool?: BufferPool): Promise<Stored> {
     const name = packPath(pack.id);
@@ -327,7 +328,9 @@ export class RepositoryCore {
       const bytes = await this.ranges().readRange(name, offset, length, signal, pool?.take(length));
       return { bytes, window: false, release: () => pool?.give(bytes) };
     };
-    if (length >= WINDOW / 4) return exact();
+    // A window read for the small blobs before a large one often covers it too: the large blob is
+    // served from it rather than read a second time (a 1 GiB restore read 1.11 GiB of its 0.74 GiB
+    // repository before).
     for (const w of this.windows) {
       if (w.pack === pack.id && offset >= w.start && offset + length <= w.end) {
         w.users++;
@@ -340,6 +343,7 @@ export class RepositoryCore {
         }
       }
     }
+    if (length >= WINDOW / 4) return exact();
     const end = Math.min(pack.length, offset + WINDOW);
     // Windows pay off when blobs are read in pack order. After a prune has repacked them, a restore's
     // prefetched files scatter over many packs and every blob would start a window of its own: at
