@@ -15,6 +15,12 @@ import { cleanup, describeTree, pseudoRandom, TEST_CHUNKER, tempDir, text } from
 
 const dirs: string[] = [];
 afterEach(() => cleanup(...dirs.splice(0)));
+/** A temporary folder removed after the test. */
+function temp(label: string): string {
+  const dir = tempDir(label);
+  dirs.push(dir);
+  return dir;
+}
 
 /**
  * Local storage that passes every range read, its own and its read sessions', through `around`.
@@ -62,10 +68,8 @@ class CountingStorage extends WatchedStorage {
  * has repacked a long history: six backups, each adding every sixth file.
  */
 async function scatteredRepo(encryption: 'none' | 'aes-256-gcm'): Promise<{ src: string; dir: string; snapshot: string }> {
-  const src = tempDir('coffer-src');
-  dirs.push(src);
-  const dir = tempDir('coffer-repo');
-  dirs.push(dir);
+  const src = temp('coffer-src');
+  const dir = temp('coffer-repo');
   const repo = await initRepository(new LocalStorage(dir, { durable: false }), {
     encryption,
     passphrase: encryption === 'none' ? undefined : PASSPHRASE,
@@ -84,8 +88,7 @@ async function scatteredRepo(encryption: 'none' | 'aes-256-gcm'): Promise<{ src:
 /** Restores `snapshot` through `storage` and checks it is byte-exact. */
 async function restoreExactly(storage: LocalStorage, passphrase: string | undefined, snapshot: string, src: string): Promise<void> {
   const again = await openRepository(storage, { passphrase });
-  const target = tempDir('coffer-target');
-  dirs.push(target);
+  const target = temp('coffer-target');
   const result = await again.restore(snapshot, target);
   await again.close();
   expect(result.failures).toEqual([]);
@@ -115,10 +118,8 @@ class ByteCountingStorage extends WatchedStorage {
 
 describe('restore reads of large blobs', () => {
   it('serves a large blob from the window read for the small blob before it instead of reading it again', async () => {
-    const src = tempDir('coffer-src');
-    dirs.push(src);
-    const dir = tempDir('coffer-repo');
-    dirs.push(dir);
+    const src = temp('coffer-src');
+    const dir = temp('coffer-repo');
     // One chunk per file: a small file's blob, then a 1.2 MiB blob (large: read exactly unless a
     // window covers it), in one pack.
     fs.writeFileSync(path.join(src, 'a-small'), text(3000, 1));
@@ -166,10 +167,8 @@ describe('restore read windows', () => {
 
 describe('restore of hostile zstd frames', () => {
   it('refuses a frame asking for a 2 TiB window before any decoder sees it, and restores the rest', async () => {
-    const src = tempDir('coffer-src');
-    dirs.push(src);
-    const dir = tempDir('coffer-repo');
-    dirs.push(dir);
+    const src = temp('coffer-src');
+    const dir = temp('coffer-repo');
     const repo = await initRepository(new LocalStorage(dir, { durable: false }), { encryption: 'none', chunker: TEST_CHUNKER, packSize: 1 << 20 });
     // Each file is one blob (below the chunker's minimum) and compresses well: stored as zstd.
     fs.writeFileSync(path.join(src, 'a.txt'), text(900, 1));
@@ -196,8 +195,7 @@ describe('restore of hostile zstd frames', () => {
     fs.writeFileSync(p, bytes);
 
     const again = await openRepository(new LocalStorage(dir, { durable: false }), {});
-    const target = tempDir('coffer-target');
-    dirs.push(target);
+    const target = temp('coffer-target');
     const result = await again.restore(snapshot.id, target);
     await again.close();
     expect(result.failures.map((f) => f.path)).toEqual([`${path.basename(src)}/a.txt`]);
