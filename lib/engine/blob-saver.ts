@@ -65,8 +65,8 @@ export class BlobSaver {
     this.maxInFlight = opts.maxInFlight ?? 8;
     this.signal = opts.signal;
     this.bodySize = repo.config.packSize + 1024 * 1024;
-    const zstdPath = mode === 'off' || mode === 'none' ? null : zstdBindingPath();
-    this.batcher = zstdPath && (mode === 'zstd' || (mode === 'auto' && DEFAULT_CODEC === 'zstd')) ? new ZstdBatcher(zstdPath) : null;
+    const zstdPath = mode === 'zstd' || (mode === 'auto' && DEFAULT_CODEC === 'zstd') ? zstdBindingPath() : null;
+    this.batcher = zstdPath ? new ZstdBatcher(zstdPath) : null;
   }
 
   /**
