@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobSaver } from './blob-saver';
-import { findCut } from './chunker';
+import { chunkWindow } from './chunker';
 import { BLOB_DATA, BLOB_TREE } from './crypto';
 import { AbortedError, EngineError } from './errors';
 import { compileExcludes } from './glob';
@@ -144,7 +144,8 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
     opts.onProgress({ ...stats, bytesAdded: saver.bytesAdded, currentPath: current ? toStr(current) : '', elapsedMs: now - started });
   };
   const { max } = repo.config.chunker;
-  const buf = Buffer.allocUnsafeSlow(Math.max(2 * max, 1 << 20));
+  const input = chunkWindow(Math.max(2 * max, 1 << 20), repo.config.chunker, repo.gear);
+  const buf = input.data;
   const hardLinks = new Map<string, { size: number; mtime: bigint; content: ContentRef[] }>();
 
   /** Reads and stores one regular file; returns its content list, or null when it was skipped. */
@@ -183,7 +184,7 @@ export async function runBackup(repo: RepositoryCore, sources: string[], opts: B
           }
         }
         if (start >= filled) break;
-        const cut = findCut(buf, start, filled, repo.config.chunker, repo.gear);
+        const cut = input.cut(start, filled);
         const { id } = saver.add(BLOB_DATA, buf.subarray(start, cut));
         content.push({ id, length: cut - start });
         size += cut - start;

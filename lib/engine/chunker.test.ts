@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHUNKER_PARAMS, chunkLengths, findCut, gearTable, validateChunkerParams, type ChunkerParams } from './chunker';
+import { DEFAULT_CHUNKER_PARAMS, chunkLengths, chunkWindow, findCut, gearTable, validateChunkerParams, type ChunkerParams } from './chunker';
 
 /** Deterministic pseudo-random bytes: AES-256-CTR keystream under a key derived from `seed`. */
 function pseudoRandom(length: number, seed: string): Buffer {
@@ -127,5 +127,61 @@ describe('chunker', () => {
     expect(() => validateChunkerParams(DEFAULT_CHUNKER_PARAMS)).not.toThrow();
     expect(() => findCut(new Uint8Array(10), 5, 20, SMALL, gear)).toThrow(RangeError);
     expect(() => findCut(new Uint8Array(10), 0, 10, SMALL, new Uint32Array(3))).toThrow(RangeError);
+  });
+
+  describe('chunkWindow', () => {
+    /** Every cut `window` makes over `data` from offset 0, feeding it `feed` bytes at a time as backup does. */
+    function windowCuts(data: Buffer, params: ChunkerParams, table: Uint32Array, wasm?: boolean): number[] {
+      const w = chunkWindow(2 * params.max, params, table, { wasm });
+      const out: number[] = [];
+      let base = 0;
+      let start = 0;
+      let filled = 0;
+      for (;;) {
+        if (base + filled < data.length && filled - start < params.max) {
+          w.data.copyWithin(0, start, filled);
+          filled -= start;
+          base += start;
+          start = 0;
+          filled += data.copy(w.data, filled, base + filled);
+        }
+        if (start >= filled) return out;
+        start = w.cut(start, filled);
+        out.push(base + start);
+      }
+    }
+
+    it('cuts where findCut does, with WebAssembly and without', () => {
+      const zeros = Buffer.alloc(300_000);
+      const mixed = Buffer.concat([pseudoRandom(150_000, 'mixed'), zeros, Buffer.from('a'.repeat(70_000)), pseudoRandom(99_999, 'tail')]);
+      const cases: [Buffer, ChunkerParams, Uint32Array][] = [
+        [pseudoRandom(3 << 20, 'window'), SMALL, gear],
+        [pseudoRandom(3 << 20, 'window'), SMALL, gearTable(Buffer.alloc(32, 7))],
+        [mixed, SMALL, gear],
+        [zeros, SMALL, gear],
+        [pseudoRandom(SMALL.min, 'exactly min'), SMALL, gear],
+        [pseudoRandom(SMALL.min + 1, 'min + 1'), SMALL, gear],
+        [pseudoRandom(20 << 20, 'default params'), DEFAULT_CHUNKER_PARAMS, gear],
+        [Buffer.alloc(0), SMALL, gear],
+      ];
+      for (const [data, params, table] of cases) {
+        const expected = cuts(chunkLengths(data, params, table));
+        expect(windowCuts(data, params, table)).toEqual(expected);
+        expect(windowCuts(data, params, table, false)).toEqual(expected);
+      }
+      // The random cases do cut inside their windows, in both loops (not only at max or at the end).
+      expect(cuts(chunkLengths(pseudoRandom(3 << 20, 'window'), SMALL, gear)).length).toBeGreaterThan(100);
+    });
+
+    it('checks its window and parameters like findCut', () => {
+      const w = chunkWindow(4096, SMALL, gear);
+      expect(w.data.length).toBe(4096);
+      expect(w.cut(10, 11)).toBe(11);
+      expect(() => w.cut(5, 5000)).toThrow(RangeError);
+      expect(() => w.cut(-1, 10)).toThrow(RangeError);
+      expect(() => w.cut(20, 10)).toThrow(RangeError);
+      expect(() => chunkWindow(4096, { min: 2048, avg: 6000, max: 65536 }, gear)).toThrow(RangeError);
+      expect(() => chunkWindow(4096, SMALL, new Uint32Array(3))).toThrow(RangeError);
+    });
   });
 });
