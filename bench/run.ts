@@ -35,7 +35,7 @@ function coffer(): Tool {
   const env = { COFFER_PASSWORD: PASSWORD };
   // The CLI bundles the engine on first use after a source change (see bin/coffer.mjs); an untimed
   // `--help` first keeps that one-time cost out of the measured steps.
-  // Run as `npx coffer` runs it: the file itself, so the Node options on its #! line apply.
+  // Run as `npx coffer` runs it: the file itself, so the Node options its first lines choose apply.
   const run = (args: string[], ok?: number[]) => {
     spawnSync(bin, ['--help'], { stdio: 'ignore' });
     return timed(bin, args, env, ok);

@@ -1,18 +1,27 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-// --max-semi-space-size (MiB): V8 lets the young generation of a busy process grow to 3 x 16 MiB, and
-// a backup's short-lived objects made it do so. Capped at 2 MiB, 1 GiB first backups peaked 20-40 MiB
-// lower at the same speed (no-change backups ~7 % faster: less fresh memory to fault in). The flag
-// only takes effect at start-up, so it lives here, where `npx coffer` and a direct run of this file
-// pick it up; a restore runs itself again with 4 (see below).
+#!/bin/sh
+":" //; case "$1" in restore) semi=4; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-2}" UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE-8}";; *) semi=2;; esac
+":" //; exec node --max-semi-space-size=$semi "$0" "$@"
+// The two lines above are read by sh, which starts Node with options chosen per command, and by
+// Node as two strings and two comments. They set what must be set before Node starts:
+// - --max-semi-space-size (MiB): V8 lets the young generation of a busy process grow to 3 x 16 MiB,
+//   and a backup's short-lived objects made it do so. Capped at 2 MiB, 1 GiB first backups peaked
+//   20-40 MiB lower at the same speed (no-change backups ~7 % faster: less fresh memory to fault in).
+//   A restore gets 4: with 2 its main thread spent ~0.2 s more in scavenges.
+// - MALLOC_ARENA_MAX=2 for a restore: glibc gives every thread that allocates its own malloc arena,
+//   and memory freed into an arena stays with the process; blobs decoded on the thread pool and freed
+//   on the main thread left restores holding 30-40 MiB more at the peak. Backups run without it:
+//   two arenas slowed them by ~3 % (7-14 % when measured before the zstd batcher).
+// - UV_THREADPOOL_SIZE=8 for a restore (see below).
+// A variable the caller set wins. Setting them here rather than in a second Node process started by
+// this one saves a restore ~0.2-0.3 s. `node bin/coffer.mjs` skips these lines and runs untuned.
+//
 // The `coffer` command. The engine is TypeScript. To start fast, the CLI is bundled once with the
 // esbuild that ships inside tsx into node_modules/.cache/coffer-cli/<hash of the sources>.mjs and
 // that file is imported directly on later runs (~0.2 s instead of ~1 s through tsx's loader hooks).
 // If bundling is impossible (read-only checkout, esbuild missing) tsx compiles on the fly instead.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -56,35 +65,11 @@ async function bundled() {
   return import(pathToFileURL(outfile).href);
 }
 
-// glibc gives every thread that allocates its own malloc arena, and memory freed into an arena stays
-// with the process. Blobs decompressed on the thread pool and freed on the main thread left restores
-// holding 30-40 MiB more at the peak than with two arenas, so `restore` runs itself again with
-// MALLOC_ARENA_MAX=2 unless the variable is already set (set it to anything to skip this). Backups
-// are left alone: two arenas cost them 7-14 % of their speed in malloc contention, for ~20 MiB.
 // A restore keeps the thread pool busy with reads, decompression and large writes while one of its
 // threads waits in the key derivation or on another write to the same file: eight threads instead of
-// libuv's four made 1 GiB restores ~4 % faster here. Set before anything uses the pool (libuv reads
-// it once); UV_THREADPOOL_SIZE set by the caller wins.
+// libuv's four made 1 GiB restores ~4 % faster here. The sh lines above set it; this covers
+// `node bin/coffer.mjs restore`. Set before anything uses the pool (libuv reads it once).
 if (process.argv[2] === 'restore') process.env.UV_THREADPOOL_SIZE ??= '8';
-if (process.platform === 'linux' && process.argv[2] === 'restore' && process.env.MALLOC_ARENA_MAX === undefined) {
-  // With a 2 MiB young generation a restore's main thread spent ~0.2 s more in scavenges; with 4 it
-  // was as fast as with V8's default and peaked ~15 MiB lower.
-  const nodeArgs = [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), '--max-semi-space-size=4'];
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
-  });
-  // Ctrl-C reaches both processes (one process group): the child cancels cleanly and its exit code is
-  // ours, so SIGINT is not passed on (a second one would make the child stop at once). A SIGTERM or
-  // SIGHUP sent to this process alone is passed on.
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
-} else {
-  await main();
-}
-
-async function main() {
 let cli;
 try {
   cli = await bundled();
@@ -97,4 +82,3 @@ if (!cli) {
   cli = await import(pathToFileURL(entry).href);
 }
 await cli.run();
-}

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,52 @@ describe('coffer CLI', { timeout: 600_000 }, () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toContain('unknown command "explode"');
+  });
+
+  it('starts Node through the sh lines of bin/coffer.mjs with the options of each command', async () => {
+    const bin = path.resolve(import.meta.dirname, '../../../bin/coffer.mjs');
+    // A `node` first on PATH that prints what it was started with instead of running anything.
+    const fake = path.join(work, 'fake-node');
+    await fs.mkdir(fake, { recursive: true });
+    await fs.writeFile(
+      path.join(fake, 'node'),
+      '#!/bin/sh\nprintf "%s\\n" "MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-unset}" "UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE-unset}" "$@"\n',
+      { mode: 0o755 },
+    );
+    const started = (args: string[], env: Record<string, string> = {}) => {
+      const environment: Record<string, string | undefined> = { ...process.env, ...env, PATH: `${fake}:${process.env.PATH}` };
+      for (const key of ['MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE']) if (!(key in env)) delete environment[key];
+      const out = execFileSync(bin, args, { env: environment as NodeJS.ProcessEnv });
+      return out.toString().trimEnd().split('\n');
+    };
+    expect(started(['restore', 'latest', '--target', 'a folder'])).toEqual([
+      'MALLOC_ARENA_MAX=2',
+      'UV_THREADPOOL_SIZE=8',
+      '--max-semi-space-size=4',
+      bin,
+      'restore',
+      'latest',
+      '--target',
+      'a folder',
+    ]);
+    expect(started(['restore'], { MALLOC_ARENA_MAX: '8', UV_THREADPOOL_SIZE: '3' }).slice(0, 3)).toEqual([
+      'MALLOC_ARENA_MAX=8',
+      'UV_THREADPOOL_SIZE=3',
+      '--max-semi-space-size=4',
+    ]);
+    expect(started(['backup', '--repo', 'r', '/x'])).toEqual([
+      'MALLOC_ARENA_MAX=unset',
+      'UV_THREADPOOL_SIZE=unset',
+      '--max-semi-space-size=2',
+      bin,
+      'backup',
+      '--repo',
+      'r',
+      '/x',
+    ]);
+    // And with the real Node the file runs as a program.
+    const help = execFileSync(bin, ['--help']).toString();
+    expect(help).toContain('coffer restore   --repo PATH SNAPSHOT --target DIR');
   });
 
   it('initialises, backs up, lists, restores and checks an encrypted repository', async () => {
