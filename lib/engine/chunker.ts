@@ -246,7 +246,7 @@ export function chunkWindow(size: number, params: ChunkerParams, gear: Uint32Arr
 
 /**
  * Splits a whole in-memory buffer into chunk lengths (a convenience for tests and small inputs; the
- * backup path calls `findCut` on its own buffers).
+ * backup path reads into a ChunkWindow).
  */
 export function chunkLengths(data: Uint8Array, params: ChunkerParams, gear: Uint32Array): number[] {
   const lengths: number[] = [];

@@ -18,7 +18,7 @@ async function dataDigest(store: TestStore): Promise<Map<string, string>> {
   return out;
 }
 
-// scrypt with N=2^17 runs for every open and every new slot: seconds each on a loaded machine.
+// The key derivation (argon2id, 64 MiB) runs for every open and every new slot: seconds on a loaded machine.
 for (const backend of testBackends()) describe(`keys (${backend.kind})`, { timeout: 180_000 }, () => {
   it('changes the passphrase: the new one opens, the old one is refused, data files are unchanged', async () => {
     const { store, repo } = await backend.makeRepo('aes-256-gcm');

@@ -1,7 +1,7 @@
 /**
  * Stats a backup's sources ahead of its walk, while the repository is being opened: deriving the key
- * (scrypt, N=2^17) keeps one core busy for ~0.5 s and the calling thread idle, and a backup of
- * unchanged files is mostly lstat and readdir. The walk takes each entry's stats and each folder's
+ * keeps one core busy (argon2id ~0.1 s, scrypt ~0.75 s for older key slots) and the calling thread
+ * idle, and a backup of unchanged files is mostly lstat and readdir. The walk takes each entry's stats and each folder's
  * listing from here when they are present and does its own for the rest, so a prescan that is cut
  * short, or skipped an entry it could not stat, changes nothing but the time. Bounded: at most
  * PRESCAN_MAX entries, and it stops when the walk starts. Stats taken here are at most the opening's

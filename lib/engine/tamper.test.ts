@@ -43,7 +43,7 @@ for (const { backend, encryption } of cases) {
       pristine = made.store;
       await repo.backup([src]);
       dirs.push(src);
-      // Copies have the same packs: list them once (opening an encrypted repository runs scrypt).
+      // Copies have the same packs: list them once (opening an encrypted repository derives its key).
       const packs = await listDataPacks(pristine);
       dataPacks = async () => packs;
     });
@@ -197,7 +197,7 @@ for (const { backend, encryption } of cases) {
         await store.storage.write(file, mutated);
         const out = tempDir('coffer-mut');
         try {
-          // Reopen only when the config or a key slot changed: scrypt makes opening slow on purpose.
+          // Reopen only when the config or a key slot changed: the key derivation makes opening slow on purpose.
           // An open handle keeps the indexes it loaded (they are immutable): index edits need a fresh one.
           const fresh = file === 'config' || file.startsWith('keys/') || file.startsWith('index/');
           const r: Repository = !opened || fresh ? await backend.reopen(store) : opened;

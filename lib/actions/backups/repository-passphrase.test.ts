@@ -14,7 +14,7 @@ const SERVER_KEY = '11'.repeat(32);
 const OLD = 'the old passphrase';
 const NEW = 'the new passphrase';
 
-// Each engine call runs scrypt (N=2^17) several times: seconds on a loaded machine.
+// Each engine call derives a key (argon2id, 64 MiB) several times: seconds on a loaded machine.
 describe('changeRepositoryPassphrase', { timeout: 180_000 }, () => {
   let database: TestDatabase;
   let dir: string;

@@ -28,7 +28,7 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-// Every command runs scrypt (N=2^17) and starts a process: on a loaded 2-core machine a test with ten
+// Every command derives a key (argon2id, 64 MiB) and starts a process: on a loaded 2-core machine a test with ten
 // commands can take minutes.
 describe('coffer CLI', { timeout: 600_000 }, () => {
   it('prints usage for --help and refuses unknown commands with one line', async () => {

@@ -24,7 +24,7 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-// Each command starts a process and runs scrypt: minutes on a loaded machine.
+// Each command starts a process and derives a key: minutes on a loaded machine.
 describe('coffer forget, prune and key', { timeout: 600_000 }, () => {
   it('changes the passphrase with key passwd, after which only the new one opens', async () => {
     expect((await coffer(['init', '--repo', repo])).code).toBe(0);
