@@ -131,6 +131,45 @@ describe('FileWriter', () => {
     expect(fs.readdirSync(dir).length).toBe(38);
   });
 
+  it('writes a chunk handed over whole without copying it, refuses a bad one, and gives every buffer back', async () => {
+    const dir = tempDir('coffer-fw');
+    dirs.push(dir);
+    const back: ArrayBuffer[] = [];
+    const writer = new FileWriter(idKey, zstdBindingPath(), (buffer) => back.push(buffer));
+    const file = path.join(dir, 'large');
+    const fd = fs.openSync(file, 'w');
+    const chunks = [pseudoRandom(300_000, 1), pseudoRandom(200_000, 2)];
+    const outcomes: Promise<unknown>[] = [];
+    let pos = 0;
+    for (const c of chunks) {
+      // A payload at the start of a larger buffer of its own, as the restore's buffer pool gives them.
+      const own = Buffer.allocUnsafeSlow(1 << 19);
+      c.copy(own);
+      const { outcome, handedOver } = await writer.writeAt(fd, pos, plainParts([c])[0]!, own.subarray(0, c.length), true);
+      expect(handedOver).toBe(true);
+      expect(own.length).toBe(0); // transferred, not copied
+      outcomes.push(outcome);
+      pos += c.length;
+    }
+    const bad = Buffer.allocUnsafeSlow(1 << 19);
+    bad.fill(7);
+    const refused = await writer.writeAt(fd, pos, plainParts([Buffer.alloc(100_000, 8)])[0]!, bad.subarray(0, 100_000), true);
+    // A view that does not start its buffer is copied, as without handing over.
+    const view = Buffer.concat([Buffer.alloc(10), chunks[0]!]).subarray(10);
+    const copied = await writer.writeAt(fd, pos + 200_000, plainParts([chunks[0]!])[0]!, view, true);
+    expect(copied.handedOver).toBe(false);
+    await writer.flush();
+    expect(await Promise.all(outcomes)).toEqual([null, null]);
+    expect(await refused.outcome).toMatchObject({ code: 'EINTEGRITY' });
+    expect(await copied.outcome).toBeNull();
+    await writer.close();
+    fs.closeSync(fd);
+    const written = fs.readFileSync(file);
+    expect(written.subarray(0, pos).equals(Buffer.concat(chunks))).toBe(true);
+    expect(written.subarray(pos, pos + 100_000).every((b) => b === 0)).toBe(true); // the refused chunk was never written
+    expect(back.map((b) => b.byteLength)).toEqual([1 << 19, 1 << 19, 1 << 19]);
+  });
+
   it('writes checked chunks of an open file at their offsets, leaves all-zero chunks as holes, and refuses a bad one', async () => {
     const dir = tempDir('coffer-fw');
     dirs.push(dir);

@@ -229,7 +229,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   };
   /** The file-writer worker, started with the first file or chunk it is given. */
   let writer: FileWriter | undefined;
-  const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd));
+  const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd, (buffer) => pool.adopt(buffer)));
   /** Reads and verifies one chunk, checking its length against the tree. */
   const fetchChunk = async (c: ContentRef): Promise<Buffer> => {
     const blob = await repo.readBlob(c.id, BLOB_DATA, signal, pool);
@@ -344,8 +344,8 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
           for (let i = 0; i < content.length; i++) {
             if (signal?.aborted) throw new AbortedError();
             const p = await payloadAt(i);
-            const { outcome } = await w.writeAt(fd, pos, p.part, p.payload);
-            pool.give(p.payload);
+            const { outcome, handedOver } = await w.writeAt(fd, pos, p.part, p.payload, pool.owns(p.payload));
+            if (!handedOver) pool.give(p.payload);
             const length = p.part.rawLength;
             outcomes.push(outcome);
             void outcome.then((o) => {
