@@ -296,16 +296,13 @@ export class FileWriter {
   /** Bytes of the batch buffers out with the worker. */
   private sentBytes = 0;
   private drained: (() => void)[] = [];
-
-  /**
-   * `idKey` is the repository's blob id key (null for plain repositories: ids are SHA-256);
-   * `zstdPath` the file of the zstd binding, or null where it is not installed.
-   */
   /** Batches whose buffer is a caller's payload handed over whole (see `writeAt`), by id. */
   private handedOver = new Set<number>();
 
   /**
-   * `reclaim` takes back the payload buffers `writeAt` handed over, once the worker is done with them.
+   * `idKey` is the repository's blob id key (null for plain repositories: ids are SHA-256);
+   * `zstdPath` the file of the zstd binding, or null where it is not installed; `reclaim` takes back
+   * the payload buffers `writeAt` handed over, once the worker is done with them.
    */
   constructor(idKey: Buffer | null, zstdPath: string | null, private readonly reclaim: (buffer: ArrayBuffer) => void = () => undefined) {
     // A small young generation: the worker's garbage is mostly decompressed blobs (external memory
