@@ -40,8 +40,8 @@ export interface FileOrder {
   chmod: number;
   /** Owner to set, or null. */
   chown: { uid: number; gid: number } | null;
-  /** Modification (and access) time in seconds. */
-  time: number;
+  /** Modification (and access) time in seconds (a numeric string before 1970, see restore.ts). */
+  time: number | string;
   /** The file's blobs, in order, as payloads within the batch buffer. */
   parts: FilePart[];
 }

@@ -136,6 +136,19 @@ interface Frame {
   folds: Set<string>;
 }
 
+/**
+ * A stored time (ns) as the seconds Node's utimes calls take. A double this large resolves ~0.24 µs,
+ * so the exact microsecond could come out just below itself (…853.501 is …853.50099992) and the
+ * restored time a microsecond, even a millisecond, early; the middle of the microsecond cannot. Those
+ * calls replace a negative number (a time before 1970) with the current time, but take a numeric
+ * string as it is.
+ */
+function secondsOf(ns: bigint): number | string {
+  const micros = ns / 1000n - (ns % 1000n < 0n ? 1n : 0n); // rounded down, before 1970 too
+  const seconds = (Number(micros) + 0.5) / 1e6;
+  return seconds < 0 ? String(seconds) : seconds;
+}
+
 /** Runs a restore of the tree `root` into `target`. The caller holds the repository lock. */
 export async function runRestore(repo: RepositoryCore, root: Buffer, target: string, opts: RestoreOptions): Promise<RestoreResult> {
   const signal = opts.signal;
@@ -292,7 +305,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
           openMode: e.mode & 0o777,
           chmod: (e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0 ? e.mode : -1,
           chown: isRoot && (e.uid !== myUid || e.gid !== myGid) ? { uid: e.uid, gid: e.gid } : null,
-          time: Number(e.mtime / 1000n) / 1e6,
+          time: secondsOf(e.mtime),
         },
         payloads.map((p) => p.part),
         payloads.map((p) => p.payload),
@@ -365,7 +378,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       }
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.fchownSync(fd, e.uid, e.gid);
       if ((e.mode & ~0o777) !== 0 || (e.mode & umask) !== 0) fs.fchmodSync(fd, e.mode);
-      const t = Number(e.mtime / 1000n) / 1e6;
+      const t = secondsOf(e.mtime);
       fs.futimesSync(fd, t, t);
       if (!frame.fresh) {
         const st = fs.fstatSync(fd);
@@ -436,7 +449,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     fs.symlinkSync(e.target!, tmp);
     try {
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.lchownSync(tmp, e.uid, e.gid);
-      const t = Number(e.mtime / 1000n) / 1e6;
+      const t = secondsOf(e.mtime);
       fs.lutimesSync(tmp, t, t);
       fs.renameSync(tmp, dest);
     } catch (err) {
@@ -494,7 +507,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     try {
       if (isRoot && (e.uid !== myUid || e.gid !== myGid)) fs.lchownSync(abs, e.uid, e.gid);
       fs.chmodSync(abs, e.mode);
-      const t = Number(e.mtime / 1000n) / 1e6;
+      const t = secondsOf(e.mtime);
       fs.utimesSync(abs, t, t);
     } catch {
       // Metadata on a directory that vanished or is not ours is not worth failing the restore for.

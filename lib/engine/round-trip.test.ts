@@ -58,6 +58,38 @@ for (const backend of testBackends()) describe(`round trip (${backend.kind})`, (
     });
   }
 
+  it('restores modification times to the microsecond, also on millisecond boundaries', async () => {
+    const src = tempDir('coffer-src');
+    const out = tempDir('coffer-out');
+    dirs.push(src, out);
+    // Seconds as doubles round these down across the boundary (…853.501 is …853.50099992 as a double).
+    const times = ['1795984853.501000000', '1795984853.501000400', '1000000000.999999999', '1795984853.000000000', '1700000000.123456789'];
+    const entries = ['small', 'large', 'dir', 'link', 'dir/inner'];
+    fs.mkdirSync(path.join(src, 'dir'));
+    fs.writeFileSync(path.join(src, 'small'), 'small file');
+    fs.writeFileSync(path.join(src, 'large'), pseudoRandom(3 * max + 7, 9));
+    fs.writeFileSync(path.join(src, 'dir/inner'), 'inner');
+    fs.symlinkSync('small', path.join(src, 'link'));
+    // Deepest first, so setting a file's time does not change its folder's afterwards.
+    for (const [i, name] of [...entries.entries()].reverse()) execFileSync('touch', ['-h', '-d', `@${times[i]}`, path.join(src, name)]);
+    const { repo } = await backend.makeRepo('aes-256-gcm');
+    const { snapshot } = await repo.backup([src]);
+    expect((await repo.restore(snapshot.id, out)).failures).toEqual([]);
+    const mtime = (root: string, name: string) => fs.lstatSync(path.join(root, name), { bigint: true }).mtimeNs;
+    const micros = (root: string) => entries.map((name) => `${name} ${mtime(root, name) / 1000n}`);
+    expect(micros(path.join(out, path.basename(src)))).toEqual(micros(src));
+    // Before 1970 too (Node's utimes calls would put the current time for a negative number).
+    fs.writeFileSync(path.join(src, 'old'), 'old');
+    execFileSync('touch', ['-d', '@-86400.0000015', path.join(src, 'old')]);
+    const second = await repo.backup([src]);
+    const again = tempDir('coffer-out');
+    dirs.push(again);
+    expect((await repo.restore(second.snapshot.id, again, { include: [`${path.basename(src)}/old`] })).failures).toEqual([]);
+    const restored = mtime(path.join(again, path.basename(src)), 'old');
+    expect(restored - mtime(src, 'old')).toBeGreaterThanOrEqual(-2000n);
+    expect(restored - mtime(src, 'old')).toBeLessThanOrEqual(2000n);
+  });
+
   it('lists a directory of a snapshot with byte-exact names', async () => {
     const src = tempDir('coffer-src');
     dirs.push(src);
