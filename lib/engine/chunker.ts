@@ -87,6 +87,23 @@ function highMask(n: number): number {
   return n >= 32 ? -1 : (-1 << (32 - n)) | 0;
 }
 
+/** The strict mask (before `avg`) and the loose one (after it); see the file comment. */
+function gearMasks(avg: number): { maskS: number; maskL: number } {
+  const bits = 31 - Math.clz32(avg);
+  return { maskS: highMask(bits + 2), maskL: highMask(bits - 2) };
+}
+
+/**
+ * Where the gear hash rolls for the chunk that starts at `start` in `[start, end)`: from `start + min`,
+ * with the strict mask up to `normal` and the loose one up to `limit`. Null when at most `min` bytes
+ * remain: the chunk then ends at `end`.
+ */
+function gearRange(start: number, end: number, { min, avg, max }: ChunkerParams): { from: number; normal: number; limit: number } | null {
+  const length = end - start;
+  if (length <= min) return null;
+  return { from: start + min, normal: length > avg ? start + avg : end, limit: length > max ? start + max : end };
+}
+
 /**
  * Returns the end offset (exclusive) of the chunk that starts at `start` in `data[start, end)`.
  *
@@ -104,16 +121,13 @@ export function findCut(data: Uint8Array, start: number, end: number, params: Ch
     throw new RangeError(`findCut window [${start}, ${end}) is outside the data (length ${data.length})`);
   }
   if (gear.length !== 256) throw new RangeError('gear table must have 256 entries');
-  const length = end - start;
-  if (length <= min) return end;
-  const limit = length > max ? start + max : end;
-  const normal = length > avg ? start + avg : end;
-  const bits = 31 - Math.clz32(avg);
-  const maskS = highMask(bits + 2);
-  const maskL = highMask(bits - 2);
+  const range = gearRange(start, end, params);
+  if (!range) return end;
+  const { normal, limit } = range;
+  const { maskS, maskL } = gearMasks(avg);
 
   let hash = 0;
-  let i = start + min;
+  let i = range.from;
   for (; i < normal; i++) {
     hash = ((hash << 1) + gear[data[i]!]!) | 0;
     if ((hash & maskS) === 0) return i + 1;
@@ -225,21 +239,16 @@ export function chunkWindow(size: number, params: ChunkerParams, gear: Uint32Arr
   const table = new DataView(memory.buffer, GEAR_AT, 1024);
   for (let b = 0; b < 256; b++) table.setUint32(b * 4, gear[b]!, true); // WebAssembly memory is little-endian
   const data = Buffer.from(memory.buffer, DATA_AT, size);
-  const { min, avg, max } = params;
-  const bits = 31 - Math.clz32(avg);
-  const maskS = highMask(bits + 2);
-  const maskL = highMask(bits - 2);
+  const { maskS, maskL } = gearMasks(params.avg);
   return {
     data,
     cut(start, end) {
       if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= size)) {
         throw new RangeError(`findCut window [${start}, ${end}) is outside the data (length ${size})`);
       }
-      const length = end - start;
-      if (length <= min) return end;
-      const limit = length > max ? start + max : end;
-      const normal = length > avg ? start + avg : end;
-      return wasmCut(DATA_AT + start + min, DATA_AT + normal, DATA_AT + limit, maskS, maskL) - DATA_AT;
+      const range = gearRange(start, end, params);
+      if (!range) return end;
+      return wasmCut(DATA_AT + range.from, DATA_AT + range.normal, DATA_AT + range.limit, maskS, maskL) - DATA_AT;
     },
   };
 }
