@@ -374,16 +374,9 @@ export class FileWriter {
     handOver = false,
   ): Promise<{ outcome: Promise<FileOutcome>; handedOver: boolean }> {
     if (!handOver || payload.byteOffset !== 0 || this.failure) return { ...(await this.queue({ fd, pos }, [part], [payload])), handedOver: false };
-    const buffer = payload.buffer as ArrayBuffer;
     const done: Pending['done'] = [];
     const outcome = new Promise<FileOutcome>((resolve) => done.push(resolve));
-    const id = this.next++;
-    this.waiting.set(id, done);
-    this.handedOver.add(id);
-    this.sentBytes += buffer.byteLength;
-    const orders: ChunkOrder[] = [{ fd, pos, parts: [{ ...part, length: payload.length }] }];
-    this.worker.postMessage({ id, buffer, orders }, [buffer]);
-    await this.room(MAX_BATCHES - 1);
+    await this.post([{ fd, pos, parts: [{ ...part, length: payload.length }] }], payload.buffer as ArrayBuffer, done, true);
     return { outcome, handedOver: true };
   }
 
@@ -422,10 +415,16 @@ export class FileWriter {
       this.keep(buffer);
       return;
     }
+    await this.post(b.orders, buffer, b.done, false);
+  }
+
+  /** Transfers a batch to the worker, then waits while too many are out. */
+  private async post(orders: (FileOrder | ChunkOrder)[], buffer: ArrayBuffer, done: Pending['done'], handedOver: boolean): Promise<void> {
     const id = this.next++;
-    this.waiting.set(id, b.done);
+    this.waiting.set(id, done);
+    if (handedOver) this.handedOver.add(id);
     this.sentBytes += buffer.byteLength;
-    this.worker.postMessage({ id, buffer, orders: b.orders }, [buffer]);
+    this.worker.postMessage({ id, buffer, orders }, [buffer]);
     await this.room(MAX_BATCHES - 1);
   }
 
