@@ -28,8 +28,8 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-// Every command derives a key (argon2id, 64 MiB) and starts a process: on a loaded 2-core machine a test with ten
-// commands can take minutes.
+// Every command derives a key (argon2id, 64 MiB) and starts a process: on a loaded 2-core machine a
+// test with ten commands can take minutes.
 describe('coffer CLI', { timeout: 600_000 }, () => {
   it('prints usage for --help and refuses unknown commands with one line', async () => {
     const help = await coffer(['--help']);
