@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; case "$1" in restore) semi=4; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-2}" UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE-8}";; *) semi=2;; esac
+":" //; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-2}"; case "$1" in restore) semi=4; export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE-8}";; *) semi=2;; esac
 ":" //; exec node --max-semi-space-size=$semi "$0" "$@"
 // The two lines above are read by sh, which starts Node with options chosen per command, and by
 // Node as two strings and two comments. They set what must be set before Node starts:
@@ -7,10 +7,11 @@
 //   and a backup's short-lived objects made it do so. Capped at 2 MiB, 1 GiB first backups peaked
 //   20-40 MiB lower at the same speed (no-change backups ~7 % faster: less fresh memory to fault in).
 //   A restore gets 4: with 2 its main thread spent ~0.2 s more in scavenges.
-// - MALLOC_ARENA_MAX=2 for a restore: glibc gives every thread that allocates its own malloc arena,
-//   and memory freed into an arena stays with the process; blobs decoded on the thread pool and freed
-//   on the main thread left restores holding 30-40 MiB more at the peak. Backups run without it:
-//   two arenas slowed them by ~3 % (7-14 % when measured before the zstd batcher).
+// - MALLOC_ARENA_MAX=2: glibc gives every thread that allocates its own malloc arena, and memory
+//   freed into an arena stays with the process; blobs decoded on the thread pool and freed on the
+//   main thread left restores holding 30-40 MiB more at the peak, and 1 GiB first backups peaked at
+//   249-296 MiB (over 300 MB once in six) against 225-255 MiB with two arenas, at the same speed
+//   within the noise (6.89 against 6.78 s mean over six alternating pairs).
 // - UV_THREADPOOL_SIZE=8 for a restore (see below).
 // A variable the caller set wins. Setting them here rather than in a second Node process started by
 // this one saves a restore ~0.2-0.3 s. `node bin/coffer.mjs` skips these lines and runs untuned.

@@ -73,7 +73,7 @@ describe('coffer CLI', { timeout: 600_000 }, () => {
       '--max-semi-space-size=4',
     ]);
     expect(started(['backup', '--repo', 'r', '/x'])).toEqual([
-      'MALLOC_ARENA_MAX=unset',
+      'MALLOC_ARENA_MAX=2',
       'UV_THREADPOOL_SIZE=unset',
       '--max-semi-space-size=2',
       bin,
