@@ -17,7 +17,9 @@
  * thread-pool round trip costs ~40 µs of the calling thread, more than decoding a few KiB), with a
  * fallback to each blob alone on any failure so errors stay exact; large chunks are written through
  * the thread pool (copying into the page cache is most of a restore's kernel time), so several orders
- * run at once, within RUNNING_ORDERS and RUNNING_BYTES across batches.
+ * run at once, within RUNNING_ORDERS and RUNNING_BYTES across batches, but one write at a time per
+ * file: the kernel takes a file's lock for each write, and pool threads queued on it spun (~3 % of a
+ * 1 GiB restore's CPU time in a profile, none after).
  *
  * Two kinds of work: whole small files in folders the restore created (FileOrder), created with
  * exactly the rules of restore.ts's synchronous path — a fresh temporary name opened with
@@ -161,6 +163,18 @@ async function create(order, chunks) {
     throw error;
   }
 }
+// Runs the writes to one file one after another (see the file comment); every caller gets its own
+// write's outcome.
+const tails = new Map();
+function serially(fd, write) {
+  const tail = (tails.get(fd) || Promise.resolve()).then(write);
+  const settled = tail.then(() => undefined, () => undefined);
+  tails.set(fd, settled);
+  settled.then(() => {
+    if (tails.get(fd) === settled) tails.delete(fd);
+  });
+  return tail;
+}
 const failure = (error) => ({ code: error && error.code, message: String(error && error.message), blob: error && error.blob });
 // Orders started and not finished, of every batch being handled (a batch's handler waits for room
 // here while earlier batches wait on the thread pool), and their plaintext bytes.
@@ -250,7 +264,7 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
     while (running.size > 0 && (running.size >= RUNNING_ORDERS || runningBytes + size > RUNNING_BYTES)) await Promise.race(running);
     runningBytes += size;
     const done = prepare(i)
-      .then((chunks) => (order.fd !== undefined ? writeAt(order.fd, order.pos, chunks) : create(order, chunks)))
+      .then((chunks) => (order.fd !== undefined ? serially(order.fd, () => writeAt(order.fd, order.pos, chunks)) : create(order, chunks)))
       .catch((error) => {
         outcomes[i] = failure(error);
       })
