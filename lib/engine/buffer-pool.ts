@@ -35,21 +35,6 @@ export class BufferPool {
     return fresh.subarray(0, size);
   }
 
-  /** True when `view` starts a buffer this pool handed out (one `give` would take back). */
-  owns(view: Buffer): boolean {
-    return view.byteOffset === 0 && this.owned.has(view.buffer);
-  }
-
-  /**
-   * Takes back a buffer of this pool that went to a worker thread and came back: a transfer hands over
-   * the memory under a new ArrayBuffer object, which `give` would not recognise. The caller vouches
-   * for where it came from.
-   */
-  adopt(buffer: ArrayBuffer): void {
-    this.owned.add(buffer);
-    this.give(Buffer.from(buffer));
-  }
-
   /** Returns a buffer from `take`; the caller must not use it afterwards. Other buffers are ignored. */
   give(view: Buffer): void {
     if (view.byteOffset !== 0 || !this.owned.has(view.buffer)) return;

@@ -17,18 +17,14 @@
  * thread-pool round trip costs ~40 µs of the calling thread, more than decoding a few KiB), with a
  * fallback to each blob alone on any failure so errors stay exact; large chunks are written through
  * the thread pool (copying into the page cache is most of a restore's kernel time), so several orders
- * run at once, within RUNNING_ORDERS and RUNNING_BYTES across batches, but one write at a time per
- * file: the kernel takes a file's lock for each write, and pool threads queued on it spun (~3 % of a
- * 1 GiB restore's CPU time in a profile, none after).
+ * run at once, within RUNNING_ORDERS and RUNNING_BYTES across batches.
  *
- * Two kinds of work: whole small files in folders the restore created (FileOrder), created with
- * exactly the rules of restore.ts's synchronous path — a fresh temporary name opened with
- * O_EXCL|O_NOFOLLOW, all-zero runs left as holes, owner, mode and mtime set on the descriptor, the
- * temporary name removed on any failure, a rename onto the final name only after everything else
- * succeeded, and no temporary file at all when a blob fails its checks; and chunks of large files
- * that the main thread opened (ChunkOrder), written at their offsets through its descriptor, which it
- * closes only after every chunk's outcome. The worker's code is a self-contained string so that
- * bundlers (the CLI bundle, Next.js) need no separate entry for it.
+ * Its work is whole small files in folders the restore created (FileOrder), created with exactly the
+ * rules of restore.ts's synchronous path: a fresh temporary name opened with O_EXCL|O_NOFOLLOW,
+ * all-zero runs left as holes, owner, mode and mtime set on the descriptor, the temporary name
+ * removed on any failure, a rename onto the final name only after everything else succeeded, and no
+ * temporary file at all when a blob fails its checks. The worker's code is a self-contained string
+ * so that bundlers (the CLI bundle, Next.js) need no separate entry for it.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -45,17 +41,6 @@ export interface FileOrder {
   /** Modification (and access) time in seconds (a numeric string before 1970, see restore.ts). */
   time: number | string;
   /** The file's blobs, in order, as payloads within the batch buffer. */
-  parts: FilePart[];
-}
-
-/**
- * Chunks of a large file that the main thread created and keeps open: the worker checks them and
- * writes them at `pos` (all-zero chunks are left as holes). The main thread sets the size, owner,
- * mode and times, closes and renames the file once every chunk's outcome is in.
- */
-export interface ChunkOrder {
-  fd: number;
-  pos: number;
   parts: FilePart[];
 }
 
@@ -163,18 +148,6 @@ async function create(order, chunks) {
     throw error;
   }
 }
-// Runs the writes to one file one after another (see the file comment); every caller gets its own
-// write's outcome.
-const tails = new Map();
-function serially(fd, write) {
-  const tail = (tails.get(fd) || Promise.resolve()).then(write);
-  const settled = tail.then(() => undefined, () => undefined);
-  tails.set(fd, settled);
-  settled.then(() => {
-    if (tails.get(fd) === settled) tails.delete(fd);
-  });
-  return tail;
-}
 const failure = (error) => ({ code: error && error.code, message: String(error && error.message), blob: error && error.blob });
 // Orders started and not finished, of every batch being handled (a batch's handler waits for room
 // here while earlier batches wait on the thread pool), and their plaintext bytes.
@@ -206,7 +179,7 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
   for (let i = 0; i < orders.length; i++) {
     for (const [k, part] of orders[i].parts.entries()) {
       const payload = payloads[i][k];
-      if (!zstd || part.codec !== 'zstd' || orders[i].fd !== undefined || part.rawLength > GROUP_BLOB_MAX) continue;
+      if (!zstd || part.codec !== 'zstd' || part.rawLength > GROUP_BLOB_MAX) continue;
       if (!group || group.raw + part.rawLength > GROUP_RAW) {
         const next = { frames: [], lengths: [], raw: 0, decoded: null, next: null };
         if (group) group.next = next;
@@ -264,7 +237,7 @@ parentPort.on('message', async ({ id, buffer, orders }) => {
     while (running.size > 0 && (running.size >= RUNNING_ORDERS || runningBytes + size > RUNNING_BYTES)) await Promise.race(running);
     runningBytes += size;
     const done = prepare(i)
-      .then((chunks) => (order.fd !== undefined ? serially(order.fd, () => writeAt(order.fd, order.pos, chunks)) : create(order, chunks)))
+      .then((chunks) => create(order, chunks))
       .catch((error) => {
         outcomes[i] = failure(error);
       })
@@ -285,13 +258,13 @@ const BATCH_FILES = 64;
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Batches sent and not yet answered. */
 const MAX_BATCHES = 6;
-/** Bytes of batch buffers out at once (large chunks make batches of up to 8 MiB). */
+/** Bytes of batch buffers out at once (a file of a few MiB makes a batch of its own). */
 const MAX_SENT_BYTES = 12 * 1024 * 1024;
 /** Bytes of batch buffers of one size kept for reuse. */
 const SPARE_BYTES = 4 * 1024 * 1024;
 
 interface Pending {
-  orders: (FileOrder | ChunkOrder)[];
+  orders: FileOrder[];
   /** The batch's contents so far; transferred to the worker and back, then reused. */
   data: Buffer;
   bytes: number;
@@ -310,15 +283,12 @@ export class FileWriter {
   /** Bytes of the batch buffers out with the worker. */
   private sentBytes = 0;
   private drained: (() => void)[] = [];
-  /** Batches whose buffer is a caller's payload handed over whole (see `writeAt`), by id. */
-  private handedOver = new Set<number>();
 
   /**
    * `idKey` is the repository's blob id key (null for plain repositories: ids are SHA-256);
-   * `zstdPath` the file of the zstd binding, or null where it is not installed; `reclaim` takes back
-   * the payload buffers `writeAt` handed over, once the worker is done with them.
+   * `zstdPath` the file of the zstd binding, or null where it is not installed.
    */
-  constructor(idKey: Buffer | null, zstdPath: string | null, private readonly reclaim: (buffer: ArrayBuffer) => void = () => undefined) {
+  constructor(idKey: Buffer | null, zstdPath: string | null) {
     // A small young generation: the worker's garbage is mostly decompressed blobs (external memory
     // freed when their handles are collected), and the default let it hold ~30 MiB more at the peak.
     this.worker = new Worker(WORKER_SOURCE, {
@@ -328,8 +298,7 @@ export class FileWriter {
     });
     this.worker.on('message', ({ id, outcomes, buffer }: { id: number; outcomes: FileOutcome[]; buffer: ArrayBuffer }) => {
       this.sentBytes -= buffer.byteLength;
-      if (this.handedOver.delete(id)) this.reclaim(buffer);
-      else this.keep(buffer);
+      this.keep(buffer);
       const done = this.waiting.get(id)!;
       this.waiting.delete(id);
       outcomes.forEach((o, i) => done[i]!(o));
@@ -370,40 +339,11 @@ export class FileWriter {
    * caller may reuse them then). `outcome` resolves once the file is in place or failed.
    */
   async write(order: Omit<FileOrder, 'parts'>, parts: Omit<FilePart, 'length'>[], chunks: Buffer[]): Promise<{ outcome: Promise<FileOutcome> }> {
-    return this.queue(order, parts, chunks);
-  }
-
-  /**
-   * Queues one chunk of a large file open as `fd`, to be checked and written at `pos` (see ChunkOrder).
-   * The caller must not close `fd` before `outcome` resolves; `sendNow` makes sure it will. With
-   * `handOver`, a payload that starts its own ArrayBuffer is sent as a batch of its own instead of
-   * being copied into one (a restore's large chunks: the copies were a sixth of its main thread's
-   * time there); `handedOver` then says so, and the buffer comes back through `reclaim`.
-   */
-  async writeAt(
-    fd: number,
-    pos: number,
-    part: Omit<FilePart, 'length'>,
-    payload: Buffer,
-    handOver = false,
-  ): Promise<{ outcome: Promise<FileOutcome>; handedOver: boolean }> {
-    if (!handOver || payload.byteOffset !== 0 || this.failure) return { ...(await this.queue({ fd, pos }, [part], [payload])), handedOver: false };
-    const done: Pending['done'] = [];
-    const outcome = new Promise<FileOutcome>((resolve) => done.push(resolve));
-    await this.post([{ fd, pos, parts: [{ ...part, length: payload.length }] }], payload.buffer as ArrayBuffer, done, true);
-    return { outcome, handedOver: true };
-  }
-
-  private async queue(
-    order: Omit<FileOrder, 'parts'> | Omit<ChunkOrder, 'parts'>,
-    parts: Omit<FilePart, 'length'>[],
-    chunks: Buffer[],
-  ): Promise<{ outcome: Promise<FileOutcome> }> {
     if (this.failure) return { outcome: Promise.resolve({ code: undefined, message: this.failure.message }) };
     let size = 0;
     for (const c of chunks) size += c.length;
-    // Callers may queue concurrently (restore writes large files in the background): after a wait the
-    // batch being filled may be another one, with less room, so the check is repeated.
+    // Should callers queue concurrently, after a wait the batch being filled may be another one, with
+    // less room: the check is repeated.
     while (this.batch.bytes + size > this.batch.data.length) await this.send(size);
     const b = this.batch;
     const outcome = new Promise<FileOutcome>((resolve) => b.done.push(resolve));
@@ -411,11 +351,6 @@ export class FileWriter {
     for (const c of chunks) b.bytes += c.copy(b.data, b.bytes);
     if (b.orders.length >= BATCH_FILES && this.batch === b) await this.send(0);
     return { outcome };
-  }
-
-  /** Sends the batch being filled now, so every outcome queued so far will resolve. */
-  async sendNow(): Promise<void> {
-    await this.send(0);
   }
 
   /** Sends the current batch (when it holds anything) and starts one with room for `next` bytes. */
@@ -429,16 +364,10 @@ export class FileWriter {
       this.keep(buffer);
       return;
     }
-    await this.post(b.orders, buffer, b.done, false);
-  }
-
-  /** Transfers a batch to the worker, then waits while too many are out. */
-  private async post(orders: (FileOrder | ChunkOrder)[], buffer: ArrayBuffer, done: Pending['done'], handedOver: boolean): Promise<void> {
     const id = this.next++;
-    this.waiting.set(id, done);
-    if (handedOver) this.handedOver.add(id);
+    this.waiting.set(id, b.done);
     this.sentBytes += buffer.byteLength;
-    this.worker.postMessage({ id, buffer, orders }, [buffer]);
+    this.worker.postMessage({ id, buffer, orders: b.orders }, [buffer]);
     await this.room(MAX_BATCHES - 1);
   }
 

@@ -1,9 +1,9 @@
 /**
- * Files larger than restore's prefetch limit are opened by the main thread and their chunks checked
- * and written at their offsets by the file writer, among the whole small files it creates. Every file
- * must come out byte-exact with its mode and time, a large file with a damaged blob must fail alone
- * with IntegrityError and leave no temporary file, and the restore must not return before the file
- * writer is done with every file.
+ * Files larger than restore's prefetch limit are written by the main thread chunk by chunk, next to
+ * the walk, while the file writer creates the small files after them. Every file must come out
+ * byte-exact with its mode and time, all-zero chunks as holes, a large file with a damaged blob must
+ * fail alone with IntegrityError and leave no temporary file, and the restore must not return before
+ * every file is written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,7 @@ describe('restore of large files', () => {
     for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(src, `big-${i}.dat`), i % 2 ? text((5 << 20) + i * 77_777, i) : pseudoRandom((5 << 20) + i * 99_991, 10 + i));
     for (let i = 0; i < 150; i++) fs.writeFileSync(path.join(src, i % 2 ? 'sub' : '', `small-${i}.txt`), text(100 + i * 37, 100 + i));
     fs.writeFileSync(path.join(src, 'sub', 'big-last.dat'), pseudoRandom(9 << 20, 99));
+    fs.writeFileSync(path.join(src, 'sub', 'sparse.bin'), Buffer.concat([Buffer.alloc(20 << 20), pseudoRandom(5000, 7)]));
     fs.chmodSync(path.join(src, 'big-1.dat'), 0o640);
     fs.utimesSync(path.join(src, 'big-2.dat'), 1_600_000_000, 1_600_000_000);
     const { snapshot } = await repo.backup([src], {});
@@ -56,7 +57,11 @@ describe('restore of large files', () => {
     const all = fs.readdirSync(target, { recursive: true }).map(String);
     expect(all.filter((name) => name.includes('.coffer-restore-'))).toEqual([]);
     expect(fs.existsSync(path.join(target, root, 'damaged.bin'))).toBe(false);
-    expect(result.files).toBe(155);
+    expect(result.files).toBe(156);
+    // The sparse file's all-zero chunks were not written: it has fewer blocks than its length needs.
+    const sparse = fs.statSync(path.join(target, root, 'sub', 'sparse.bin'));
+    expect(sparse.size).toBe((20 << 20) + 5000);
+    expect(sparse.blocks * 512).toBeLessThan(8 << 20);
   });
 });
 

@@ -96,6 +96,15 @@ const isZero = (b: Buffer) => {
   return true;
 };
 
+async function writeAll(fd: number, b: Buffer, pos: number): Promise<void> {
+  let off = 0;
+  while (off < b.length) {
+    off += await new Promise<number>((resolve, reject) =>
+      fs.write(fd, b, off, b.length - off, pos + off, (error, n) => (error ? reject(error) : resolve(n))),
+    );
+  }
+}
+
 function writeAllSync(fd: number, b: Buffer, pos: number): void {
   let off = 0;
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off, pos + off);
@@ -242,7 +251,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   };
   /** The file-writer worker, started with the first file or chunk it is given. */
   let writer: FileWriter | undefined;
-  const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd, (buffer) => pool.adopt(buffer)));
+  const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd));
   /** Reads and verifies one chunk, checking its length against the tree. */
   const fetchChunk = async (c: ContentRef): Promise<Buffer> => {
     const blob = await repo.readBlob(c.id, BLOB_DATA, signal, pool);
@@ -274,9 +283,10 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
    * Writes one file. Small files arrive with all their blobs already fetched (so a damaged file never
    * even gets a temp file): in folders this restore created the file-writer worker checks and creates
    * them, elsewhere (where collisions with existing files are checked file by file) this thread does.
-   * Large files are opened here and their chunks, fetched a few ahead, are checked and written by the
-   * worker. File system calls are synchronous: on this class of machine they are several times faster
-   * than the thread-pool versions for many small files.
+   * Large files are opened here and their chunks, fetched a few ahead, are checked here and written on
+   * the thread pool (in folders this restore created, next to the walk: see `lane`). Other file system
+   * calls are synchronous: on this class of machine they are several times faster than the thread-pool
+   * versions for many small files.
    */
   const writeFile = async (job: FileJob) => {
     const { abs, e, rel, frame } = job;
@@ -320,14 +330,6 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
     const prefetched = job.blobs ? await job.blobs : null;
     const content = e.content ?? [];
-    const ahead: Promise<Payload>[] = [];
-    const payloadAt = (i: number): Promise<Payload> => {
-      for (let j = ahead.length; j < Math.min(content.length, i + LOOKAHEAD); j++) {
-        ahead.push(fetchPayload(content[j]!));
-        ahead[j]!.catch(() => undefined);
-      }
-      return ahead[i]!;
-    };
     let ok = false;
     // Created with its final permission bits (a read-only mode still yields a writable descriptor).
     const fd = fs.openSync(tmp, WRITE_FLAGS, e.mode & 0o777);
@@ -348,31 +350,34 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
         }
         if (written !== pos) fs.ftruncateSync(fd, pos);
       } else {
-        // Large files: the worker decompresses each chunk, checks it against its id and writes it at
-        // its offset (see file-writer.ts), while this thread reads and decrypts the next ones.
-        const w = fileWriter();
-        const outcomes: Promise<FileOutcome>[] = [];
-        let settled: FileOutcome[] = [];
+        // Large files: each chunk is read, decrypted, decompressed and checked here, LOOKAHEAD ahead
+        // of the one being written, and written on the thread pool one write at a time (the kernel
+        // takes the file's lock for each write anyway). All-zero chunks become holes.
+        const ahead: Promise<Buffer>[] = [];
+        const chunkAt = (i: number): Promise<Buffer> => {
+          for (let j = ahead.length; j < Math.min(content.length, i + LOOKAHEAD); j++) {
+            ahead.push(fetchChunk(content[j]!));
+            ahead[j]!.catch(() => undefined);
+          }
+          return ahead[i]!;
+        };
+        let writing: Promise<void> = Promise.resolve();
         try {
           for (let i = 0; i < content.length; i++) {
             if (signal?.aborted) throw new AbortedError();
-            const p = await payloadAt(i);
-            const { outcome, handedOver } = await w.writeAt(fd, pos, p.part, p.payload, pool.owns(p.payload));
-            if (!handedOver) pool.give(p.payload);
-            const length = p.part.rawLength;
-            outcomes.push(outcome);
-            void outcome.then((o) => {
-              if (!o) result.bytes += length;
-            });
-            pos += length;
+            const blob = await chunkAt(i);
+            await writing;
+            if (blob.length > 0 && !(blob.length >= HOLE_MIN && isZero(blob))) writing = writeAll(fd, blob, pos).finally(() => pool.give(blob));
+            else pool.give(blob);
+            pos += blob.length;
+            result.bytes += blob.length;
           }
+          await writing;
         } finally {
-          // The worker may still be writing through fd: never close it before every chunk is done.
-          await w.sendNow();
-          settled = await Promise.all(outcomes);
+          // Never close fd under a write in flight; reads started ahead of a failure finish too.
+          await writing.catch(() => undefined);
+          await Promise.allSettled(ahead);
         }
-        const failed = settled.find((o) => o !== null);
-        if (failed) throw outcomeError(failed);
         // Holes (and a last all-zero chunk) leave the size short of the file's: set it.
         fs.ftruncateSync(fd, pos);
       }
@@ -424,8 +429,34 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
     await breathe();
   };
+  /**
+   * Large files in folders this restore created, written one after another next to the walk rather
+   * than in its order: small files keep the file-writer worker busy with system calls, large ones this
+   * thread (decryption, ids) and the thread pool (copies into the page cache), and in walk order each
+   * kind waited for the other (1 GiB restores ~7 % faster, no higher peaks). Hard-linked files keep
+   * walk order: a link needs its first name in place.
+   */
+  const lane: FileJob[] = [];
+  let laneRunner: Promise<void> | null = null;
+  /** Writes the lane's files until it is empty or the restore stops. */
+  const runLane = async () => {
+    while (lane.length > 0 && !stop) {
+      const job = lane.shift()!;
+      try {
+        await writeFile(job);
+      } catch (err) {
+        onError(err, job.rel);
+      }
+    }
+    laneRunner = null;
+  };
   /** Queues a file, starting to fetch its blobs now; writes older files while the queue is full. */
   const enqueue = async (abs: Buffer, e: TreeEntry, rel: string[], frame: Frame) => {
+    if (e.size > PREFETCH_FILE_MAX && frame.fresh && e.nlink <= 1) {
+      lane.push({ abs, e, rel, frame, blobs: null, payloads: null, cost: 0 });
+      laneRunner ??= runLane();
+      return;
+    }
     const small = e.size <= PREFETCH_FILE_MAX && !(e.nlink > 1 && links.has(`${e.dev}:${e.inode}`));
     // Small files in folders this restore created go to the file-writer worker (see writeFile).
     const toWorker = small && frame.fresh && !(e.nlink > 1);
@@ -554,6 +585,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       }
     }
     while (queue.length > 0 && !stop) await drainOne();
+    while (laneRunner) await laneRunner;
     // Fetches of files never written still run: let them settle before returning.
     await Promise.allSettled(queue.flatMap((j) => [j.blobs, j.payloads]));
   }
