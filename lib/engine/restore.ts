@@ -96,6 +96,7 @@ const isZero = (b: Buffer) => {
   return true;
 };
 
+/** Writes all of `b` at `pos` through the thread pool. */
 async function writeAll(fd: number, b: Buffer, pos: number): Promise<void> {
   let off = 0;
   while (off < b.length) {
@@ -249,7 +250,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
       throw new IntegrityError(`data blob ${id} has ${length} bytes, the tree says ${c.length}`, id);
     }
   };
-  /** The file-writer worker, started with the first file or chunk it is given. */
+  /** The file-writer worker, started with the first file it is given. */
   let writer: FileWriter | undefined;
   const fileWriter = () => (writer ??= new FileWriter(repo.crypto.keys?.idKey ?? null, workerZstd));
   /** Reads and verifies one chunk, checking its length against the tree. */
