@@ -63,6 +63,31 @@ describe('restore of large files', () => {
     expect(sparse.size).toBe((20 << 20) + 5000);
     expect(sparse.blocks * 512).toBeLessThan(8 << 20);
   });
+
+  it('restores names that differ only in case or normalisation as separate files where the file system keeps them apart', async () => {
+    const src = tempDir('coffer-src');
+    dirs.push(src);
+    const { dir, repo } = await makeRepo('aes-256-gcm');
+    dirs.push(dir);
+    // Pairs of each kind: small and small, a large file (written in the lane) and a small one, and
+    // one name in NFC and NFD.
+    fs.writeFileSync(path.join(src, 'Readme.txt'), text(500, 1));
+    fs.writeFileSync(path.join(src, 'README.txt'), text(700, 2));
+    fs.writeFileSync(path.join(src, 'Big.bin'), pseudoRandom(5 << 20, 3));
+    fs.writeFileSync(path.join(src, 'big.bin'), text(900, 4));
+    fs.writeFileSync(path.join(src, 'caf\u00e9.txt'), text(300, 5));
+    fs.writeFileSync(path.join(src, 'cafe\u0301.txt'), text(400, 6));
+    const { snapshot } = await repo.backup([src], {});
+    const target = tempDir('coffer-target');
+    dirs.push(target);
+    const result = await repo.restore(snapshot.id, target);
+    await repo.close();
+    expect(result.failures).toEqual([]);
+    expect(result.files).toBe(6);
+    expect(describeTree(path.join(target, path.basename(src)))).toEqual(describeTree(src));
+    // The probes that asked the file system about each pair are gone.
+    expect(fs.readdirSync(path.join(target, path.basename(src))).filter((name) => name.includes('.coffer-restore-'))).toEqual([]);
+  });
 });
 
 /** Data pack files of a local repository, as paths relative to it. */

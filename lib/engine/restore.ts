@@ -51,6 +51,7 @@ export interface RestoreResult {
 }
 
 const SLASH = Buffer.from('/');
+const DASH = Buffer.from('-');
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 const HOLE_MIN = 4096;
 /** Files up to this size are fetched whole, ahead of the writer; larger ones chunk by chunk. */
@@ -142,8 +143,8 @@ interface Frame {
   all: boolean;
   /** Created by this restore: nothing in it predates us, so existing-file checks can be skipped. */
   fresh: boolean;
-  /** Case- and normalisation-folded names seen in a fresh directory (collisions on such file systems). */
-  folds: Set<string>;
+  /** Names seen in a fresh directory, by their case- and normalisation-folded form (see `finalPath`). */
+  folds: Map<string, Buffer>;
 }
 
 /**
@@ -208,12 +209,17 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   /** Where a file goes, or null when the policy says skip; throws on an unsafe existing path. */
   const finalPath = (abs: Buffer, rel: string[], frame: Frame): Buffer | null => {
     if (frame.fresh) {
+      // Two names that differ only in case or normalisation are one file on some file systems. The
+      // first may still be on its way (the file writer and the large-file lane finish files later),
+      // so whether this one would replace it is asked of the file system with a probe file.
+      const name = abs.subarray(frame.abs.length + 1);
       const fold = rel[rel.length - 1]!.normalize('NFC').toLowerCase();
-      if (!frame.folds.has(fold)) {
-        frame.folds.add(fold);
+      const first = frame.folds.get(fold);
+      if (!first) {
+        frame.folds.set(fold, name);
         return abs;
       }
-      if (!fs.existsSync(abs) && !isLink(abs)) return abs;
+      if (!sameFile(frame.abs, first, name)) return abs;
       throw new UnsafePathError(`${show(rel)} collides with another entry of this snapshot (names differing only in case or normalisation)`);
     }
     let st: fs.Stats;
@@ -236,12 +242,32 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
     }
   };
 
+  /**
+   * Whether the file system of `dir` takes the names `a` and `b` for one file: a probe named after
+   * `a` is created and `b` looked up beside it. When that cannot be told (the probe's name is too
+   * long, say), they are taken for one file, so nothing is overwritten.
+   */
+  const sameFile = (dir: Buffer, a: Buffer, b: Buffer): boolean => {
+    const probe = tmpName(dir);
+    const probeA = Buffer.concat([probe, DASH, a]);
+    try {
+      fs.closeSync(fs.openSync(probeA, WRITE_FLAGS, 0o600));
+    } catch {
+      return true;
+    }
+    try {
+      return fs.existsSync(Buffer.concat([probe, DASH, b]));
+    } finally {
+      fs.rmSync(probeA, { force: true });
+    }
+  };
+
   /** The zstd binding's file for the file-writer worker, or null: zstd is then decompressed here. */
   const workerZstd = zstdBindingPath();
   /** Blob buffers go back here once written, so a restore reuses a few buffers (see BufferPool). */
-  // More idle memory than a backup's pool: restore's reads, decryptions and batch copies of large
-  // chunks take and give back buffers of several size classes at once, and a buffer dropped for lack
-  // of room is garbage the next take replaces with fresh memory.
+  // More idle memory than a backup's pool: restore's reads, decryptions and large chunks in flight
+  // take and give back buffers of several size classes at once, and a buffer dropped for lack of
+  // room is garbage the next take replaces with fresh memory.
   const pool = new BufferPool(RESTORE_POOL_IDLE);
   /** Refuses a blob whose length is not the one the tree records for it. */
   const checkTreeLength = (c: ContentRef, length: number) => {
@@ -517,7 +543,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   };
 
   const stack: Frame[] = [
-    { entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes, fresh: !targetExisted, folds: new Set() },
+    { entries: await repo.loadTree(root, signal), i: 0, abs: targetReal, rel: [], all: !includes, fresh: !targetExisted, folds: new Map() },
   ];
   // Packs are read through one session for the whole restore (open files kept between reads).
   const endReads = repo.beginReads();
@@ -574,7 +600,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
           if (!state) continue;
           result.dirs++;
           dirTimes.push({ abs, e });
-          stack.push({ entries, i: 0, abs, rel, all: sel === 'all', fresh: state === 'fresh', folds: new Set() });
+          stack.push({ entries, i: 0, abs, rel, all: sel === 'all', fresh: state === 'fresh', folds: new Map() });
         } else if (e.type === 'file') {
           await enqueue(abs, e, rel, top);
           if (stop) break;
