@@ -1,12 +1,12 @@
 /**
  * Stats a backup's sources ahead of its walk, while the repository is being opened: deriving the key
  * keeps one core busy (argon2id ~0.1 s, scrypt ~0.75 s for older key slots) and the calling thread
- * idle, and a backup of unchanged files is mostly lstat and readdir. The walk takes each entry's stats and each folder's
- * listing from here when they are present and does its own for the rest, so a prescan that is cut
- * short, or skipped an entry it could not stat, changes nothing but the time. Bounded: at most
- * PRESCAN_MAX entries, and it stops when the walk starts. Stats taken here are at most the opening's
- * duration older than the walk's own would be; a file changed in between is seen as a file changed
- * right after the walk passed it.
+ * idle, and a backup of unchanged files is mostly lstat and readdir. The walk takes each entry's
+ * stats and each folder's listing from here when they are present and does its own for the rest, so
+ * a prescan that is cut short, or skipped an entry it could not stat, changes nothing but the time.
+ * Bounded: at most PRESCAN_MAX entries, and it stops when the walk starts. Stats taken here are at
+ * most the opening's duration older than the walk's own would be; a file changed in between is seen
+ * as a file changed right after the walk passed it.
  */
 import fs from 'node:fs';
 import path from 'node:path';

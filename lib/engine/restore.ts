@@ -449,12 +449,16 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   const drainOne = async () => {
     const job = queue.shift()!;
     queuedBytes -= job.cost;
+    await writeOrRecord(job);
+    await breathe();
+  };
+  /** Writes a file, recording why it could not be (see `onError`). */
+  const writeOrRecord = async (job: FileJob) => {
     try {
       await writeFile(job);
     } catch (err) {
       onError(err, job.rel);
     }
-    await breathe();
   };
   /**
    * Large files in folders this restore created, written one after another next to the walk rather
@@ -467,14 +471,7 @@ export async function runRestore(repo: RepositoryCore, root: Buffer, target: str
   let laneRunner: Promise<void> | null = null;
   /** Writes the lane's files until it is empty or the restore stops. */
   const runLane = async () => {
-    while (lane.length > 0 && !stop) {
-      const job = lane.shift()!;
-      try {
-        await writeFile(job);
-      } catch (err) {
-        onError(err, job.rel);
-      }
-    }
+    while (lane.length > 0 && !stop) await writeOrRecord(lane.shift()!);
     laneRunner = null;
   };
   /** Queues a file, starting to fetch its blobs now; writes older files while the queue is full. */
